@@ -222,7 +222,8 @@ def _as_coefficients(x: Sequence[float] | np.ndarray, name: str) -> np.ndarray:
 
 def _exp_growth(activation: object) -> float:
     """Largest |frequency| among real-exponential parts (0 if none known)."""
-    from revntk_core.kernels._activations import Activation, Exp
+    from revntk_core.kernels._activations import Exp
+    from revntk_core.kernels._base import Activation
 
     if not isinstance(activation, Activation):
         return 0.0
