@@ -23,7 +23,7 @@ from revntk_core.engine import (
     init_params,
     predicted_ntk_std,
 )
-from revntk_core.engine._empirical import _sincos_f32
+from revntk_core.engine._fast_trig import _sincos_f32
 from revntk_core.kernels import Sin, nngp_1hl, ntk_1hl
 
 SEED = 20220717
@@ -344,13 +344,13 @@ def test_cpu_float32_path_has_no_xla_sine():
 
 
 def test_fast_trig_failure_falls_back_with_one_warning(monkeypatch):
-    import revntk_core.engine._empirical as emp
+    import revntk_core.engine._fast_trig as fast_trig
 
     def broken(fun):
         raise RuntimeError("internals moved")
 
-    monkeypatch.setattr(emp, "_with_fast_trig", broken)
-    emp._warn_no_fast_trig.cache_clear()
+    monkeypatch.setattr(fast_trig, "_with_fast_trig", broken)
+    fast_trig._warn_no_fast_trig.cache_clear()
     x = _circle(6)
     act = lambda z: jnp.sin(z)  # A fresh callable: forces a fresh trace.
     with pytest.warns(UserWarning, match="fast CPU sin/cos rewrite failed"):

@@ -15,7 +15,8 @@ from revntk_core.engine import (
     log_spaced_epochs,
     train_multi_seed,
 )
-from revntk_core.engine._train import _choose_epoch, _compiled_program
+from revntk_core.engine._cv import _choose_epoch
+from revntk_core.engine._train import _compiled_program
 
 N_TRAIN, N_TEST, D_IN = 32, 16, 4
 FCN_1HL = FCN(D_IN, (64,), 1, jax.nn.relu)

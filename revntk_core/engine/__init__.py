@@ -3,13 +3,10 @@
 Nothing here imports neural-tangents or TensorFlow.
 """
 
+from ._cv import CVResult, cross_validate_stop_epoch
 from ._device import device_info
-from ._empirical import (
-    KernelStats,
-    empirical_kernels,
-    empirical_nngp_1hl,
-    empirical_ntk_1hl,
-)
+from ._empirical import KernelStats, empirical_nngp_1hl, empirical_ntk_1hl
+from ._empirical_deep import empirical_kernels
 from ._nets import FCN, Params, apply_fcn, init_params, param_count
 from ._regression import (
     KernelPredictions,
@@ -18,14 +15,7 @@ from ._regression import (
     kernel_regression_on_data,
 )
 from ._signs import choose_signs, measured_ntk_std, predicted_ntk_std
-from ._train import (
-    CVResult,
-    TrainConfig,
-    TrainResult,
-    cross_validate_stop_epoch,
-    log_spaced_epochs,
-    train_multi_seed,
-)
+from ._train import TrainConfig, TrainResult, log_spaced_epochs, train_multi_seed
 
 __all__ = [
     "CVResult",

@@ -1,55 +1,51 @@
-r"""Empirical NTK and NNGP of finite networks, with JAX alone.
+r"""Empirical NTK and NNGP of finite one-hidden-layer nets, in closed form.
 
-Two paths:
+Used by :func:`empirical_ntk_1hl` and :func:`empirical_nngp_1hl`. For a
+one-hidden-layer net of width :math:`n` in NTK parameterisation (SPEC
+section 1), input dimension :math:`d`,
 
-* **1HL closed form** (:func:`empirical_ntk_1hl`, :func:`empirical_nngp_1hl`).
-  For a one-hidden-layer net of width :math:`n` in NTK parameterisation
-  (SPEC section 1), input dimension :math:`d`,
+.. math::
 
-  .. math::
+    z_i(x) = \frac{\sigma_w}{\sqrt d}\, x \cdot \omega_i + \sigma_b \beta_i,
+    \qquad
+    f(x) = \frac{\rho_w}{\sqrt n} \sum_{i=1}^n v_i \phi(z_i(x)) + \rho_b u,
 
-      z_i(x) = \frac{\sigma_w}{\sqrt d}\, x \cdot \omega_i + \sigma_b \beta_i,
-      \qquad
-      f(x) = \frac{\rho_w}{\sqrt n} \sum_{i=1}^n v_i \phi(z_i(x)) + \rho_b u,
+with :math:`\omega_i, \beta_i, v_i, u \sim N(0, 1)` and readout scales
+:math:`\rho_w` (``readout_W_std``, SPEC default 1) and :math:`\rho_b`
+(``readout_b_std``, default 0). The gradient has four blocks:
+:math:`\partial f / \partial v_i = \rho_w \phi(z_i) / \sqrt n`,
+:math:`\partial f / \partial u = \rho_b`,
+:math:`\partial f / \partial \omega_i = \rho_w v_i \phi'(z_i)\, \sigma_w x /
+\sqrt{n d}` and :math:`\partial f / \partial \beta_i = \rho_w v_i
+\phi'(z_i)\, \sigma_b / \sqrt n`. Their inner products give the empirical
+NTK without ever building the Jacobian:
 
-  with :math:`\omega_i, \beta_i, v_i, u \sim N(0, 1)` and readout scales
-  :math:`\rho_w` (``readout_W_std``, SPEC default 1) and :math:`\rho_b`
-  (``readout_b_std``, default 0). The gradient has four blocks:
-  :math:`\partial f / \partial v_i = \rho_w \phi(z_i) / \sqrt n`,
-  :math:`\partial f / \partial u = \rho_b`,
-  :math:`\partial f / \partial \omega_i = \rho_w v_i \phi'(z_i)\, \sigma_w x /
-  \sqrt{n d}` and :math:`\partial f / \partial \beta_i = \rho_w v_i
-  \phi'(z_i)\, \sigma_b / \sqrt n`. Their inner products give the empirical
-  NTK without ever building the Jacobian:
+.. math::
 
-  .. math::
+    \hat\Theta(x, x') = \frac{\rho_w^2}{n} \sum_{i=1}^n \Big[
+        \phi(z_i) \phi(z_i') + v_i^2 \phi'(z_i) \phi'(z_i')
+        \Big(\frac{\sigma_w^2\, x \cdot x'}{d} + \sigma_b^2\Big) \Big]
+        + \rho_b^2 .
 
-      \hat\Theta(x, x') = \frac{\rho_w^2}{n} \sum_{i=1}^n \Big[
-          \phi(z_i) \phi(z_i') + v_i^2 \phi'(z_i) \phi'(z_i')
-          \Big(\frac{\sigma_w^2\, x \cdot x'}{d} + \sigma_b^2\Big) \Big]
-          + \rho_b^2 .
+The NNGP kernel is the output covariance over random initialisations. For
+one draw of the hidden layer, averaging over the readout :math:`(v, u)`
+gives
 
-  The NNGP kernel is the output covariance over random initialisations. For
-  one draw of the hidden layer, averaging over the readout :math:`(v, u)`
-  gives
+.. math::
 
-  .. math::
+    \hat K(x, x') = E_{v, u}[f(x) f(x')] = \frac{\rho_w^2}{n}
+        \sum_{i=1}^n \phi(z_i) \phi(z_i') + \rho_b^2,
 
-      \hat K(x, x') = E_{v, u}[f(x) f(x')] = \frac{\rho_w^2}{n}
-          \sum_{i=1}^n \phi(z_i) \phi(z_i') + \rho_b^2,
+the per-net NNGP returned here (an unbiased, lower-variance estimate of the
+infinite-width NNGP than the single sample :math:`f(x) f(x')`, which is
+what ``neural_tangents.empirical_nngp_fn`` returns). The sums run over
+chunks of the width inside ``lax.scan``, so memory does not grow with the
+width beyond one net's parameters, ``(d + 3) n`` floats; nets run one after
+another (``lax.map``) in a single compiled program.
 
-  the per-net NNGP returned here (an unbiased, lower-variance estimate of the
-  infinite-width NNGP than the single sample :math:`f(x) f(x')`, which is
-  what ``neural_tangents.empirical_nngp_fn`` returns). The sums run over
-  chunks of the width inside ``lax.scan``, so memory does not grow with the
-  width beyond one net's parameters, ``(d + 3) n`` floats; nets run one after
-  another (``lax.map``) in a single compiled program.
-
-* **General autodiff** (:func:`empirical_kernels`) for an :class:`FCN` of any
-  depth: the NTK by contracting per-batch Jacobians, the NNGP as the same
-  contraction restricted to the readout layer (which is :math:`\rho_w^2
-  x^{(L)} \cdot x'^{(L)} / n_L + \rho_b^2`, the readout-averaged output
-  covariance). Memory is bounded by batching the inputs.
+Nets of any depth go through the Jacobian contraction of
+:mod:`._empirical_deep`; the CPU float32 sin/cos rewrite used here lives in
+:mod:`._fast_trig`.
 """
 
 from __future__ import annotations
@@ -58,19 +54,17 @@ import dataclasses
 import functools
 import math
 import numbers
-import warnings
 from collections.abc import Callable
 
 import jax
 import jax.numpy as jnp
 from jax import lax
-from jax.extend import core as jex_core
 
-from ._nets import FCN, Params, apply_fcn, init_params
+from ._fast_trig import _phi
+from ._nets import FCN, Params, init_params
 
 __all__ = [
     "KernelStats",
-    "empirical_kernels",
     "empirical_nngp_1hl",
     "empirical_ntk_1hl",
 ]
@@ -152,101 +146,6 @@ def _auto_chunk(width: int, n_inputs: int) -> int:
     """Largest power of two with ``n_inputs * chunk <= _CHUNK_ELEMENTS``."""
     target = max(_MIN_CHUNK, _CHUNK_ELEMENTS // max(n_inputs, 1))
     return min(width, 1 << (target.bit_length() - 1))
-
-
-# Fast float32 sine and cosine. XLA's CPU sin/cos run about 5-10x slower than
-# its other elementwise ops (exp, tanh, erf), and on CPU the 1HL kernel of a
-# sine activation is bound by them. This is the Cephes ``sinf``/``cosf``
-# scheme: a three-part Cody-Waite reduction by pi/2 (exact products for
-# |x| < 2^16 * pi/2, about 1e5) and degree-7/8 polynomials on [-pi/4, pi/4];
-# measured max error 1.2e-7 against jnp.sin/jnp.cos for |x| < 200. Beyond
-# |x| ~ 1e5 the reduction loses accuracy, but there a float32 input's own
-# spacing (>= 0.008) already makes sin(x) meaningless.
-_PIO2 = (1.5703125, 4.837512969970703125e-4, 7.54978995489188216e-8)
-_SIN = (-1.6666654611e-1, 8.3321608736e-3, -1.9515295891e-4)
-_COS = (4.166664568298827e-2, -1.388731625493765e-3, 2.443315711809948e-5)
-
-
-def _sincos_f32(x: jax.Array) -> tuple[jax.Array, jax.Array]:
-    k = jnp.round(x * (2 / math.pi))
-    r = x - k * _PIO2[0] - k * _PIO2[1] - k * _PIO2[2]
-    r2 = r * r
-    s = r + r * r2 * (_SIN[0] + r2 * (_SIN[1] + r2 * _SIN[2]))
-    c = 1 - 0.5 * r2 + r2 * r2 * (_COS[0] + r2 * (_COS[1] + r2 * _COS[2]))
-    q = k.astype(jnp.int32) & 3
-    sin = jnp.where(q == 0, s, jnp.where(q == 1, c, jnp.where(q == 2, -s, -c)))
-    cos = jnp.where(q == 0, c, jnp.where(q == 1, -s, jnp.where(q == 2, -c, s)))
-    return sin, cos
-
-
-def _eval_fast_trig(jaxpr, consts, args) -> list:
-    """Evaluate a jaxpr with float32 ``sin``/``cos`` replaced by the above."""
-    env = {}
-
-    def read(v):
-        return v.val if isinstance(v, jex_core.Literal) else env[v]
-
-    for v, val in zip(jaxpr.constvars, consts, strict=True):
-        env[v] = val
-    for v, val in zip(jaxpr.invars, args, strict=True):
-        env[v] = val
-    for eqn in jaxpr.eqns:
-        invals = [read(v) for v in eqn.invars]
-        prim = eqn.primitive
-        sub = eqn.params.get("jaxpr")
-        if prim in (lax.sin_p, lax.cos_p) and invals[0].dtype == jnp.float32:
-            outs = [_sincos_f32(invals[0])[0 if prim is lax.sin_p else 1]]
-        elif prim.name in ("pjit", "jit") and hasattr(sub, "consts"):
-            outs = _eval_fast_trig(sub.jaxpr, sub.consts, invals)
-        else:
-            subfuns, bind_params = prim.get_bind_params(eqn.params)
-            outs = prim.bind(*subfuns, *invals, **bind_params)
-            outs = outs if prim.multiple_results else [outs]
-        for v, val in zip(eqn.outvars, outs, strict=True):
-            env[v] = val
-    return [read(v) for v in jaxpr.outvars]
-
-
-def _with_fast_trig(fun: Callable) -> Callable:
-    """``fun`` traced once, its float32 sin/cos evaluated by ``_sincos_f32``.
-
-    Used on CPU only (GPU sin/cos are fast). XLA merges the shared range
-    reduction when both sin(u) and cos(u) appear, as in ``jvp`` of a sine.
-    """
-
-    def wrapped(*args):
-        closed, shape = jax.make_jaxpr(fun, return_shape=True)(*args)
-        outs = _eval_fast_trig(closed.jaxpr, closed.consts, args)
-        return jax.tree.unflatten(jax.tree.structure(shape), outs)
-
-    return wrapped
-
-
-def _phi(activation: Callable, z: jax.Array, need_grad: bool, fast: bool):
-    """``phi(z)``, and ``phi'(z)`` by ``jax.jvp`` when ``need_grad``."""
-    if need_grad:
-        fun = lambda u: jax.jvp(activation, (u,), (jnp.ones_like(u),))
-    else:
-        fun = lambda u: (activation(u), None)
-    if not fast:
-        return fun(z)
-    try:
-        return _with_fast_trig(fun)(z)
-    except Exception as err:  # noqa: BLE001 - JAX internals differ by version.
-        # The rewrite reads jaxpr internals that change between JAX versions;
-        # if they do, XLA's own sin/cos give the same result, only slower.
-        _warn_no_fast_trig(f"{type(err).__name__}: {err}")
-        return fun(z)
-
-
-@functools.cache
-def _warn_no_fast_trig(reason: str) -> None:
-    """Warn once per distinct failure (cached on the message)."""
-    warnings.warn(
-        f"the fast CPU sin/cos rewrite failed with this JAX ({reason}); using "
-        "XLA's sin/cos, which is correct but slower on CPU",
-        stacklevel=3,
-    )
 
 
 def _kernel_1hl_of_params(
@@ -493,90 +392,3 @@ def empirical_nngp_1hl(
         "nngp", activation, x1, x2, width, n_nets, key, params, W_std, b_std,
         readout_W_std, readout_b_std, chunk,
     )  # fmt: skip
-
-
-def _ravel_jacobian(jac) -> jax.Array:
-    """Pytree of ``(B, O, *shape)`` Jacobian leaves -> ``(B, O, P)``."""
-    leaves = jax.tree.leaves(jac)
-    b, o = leaves[0].shape[:2]
-    return jnp.concatenate([leaf.reshape(b, o, -1) for leaf in leaves], axis=-1)
-
-
-@functools.partial(jax.jit, static_argnames=("fcn", "kind"))
-def _kernel_block(params, xa, xb, fcn, kind):
-    def jac(x):
-        if kind == "ntk":
-            return jax.jacrev(lambda p: apply_fcn(p, x, fcn))(params)
-        head, readout = params[:-1], params[-1]
-        return jax.jacrev(lambda r: apply_fcn([*head, r], x, fcn))(readout)
-
-    ja = _ravel_jacobian(jac(xa))
-    jb = _ravel_jacobian(jac(xb))
-    # Trace over outputs as neural-tangents' default `trace_axes=(-1,)`: the
-    # mean over output channels of the per-output kernel.
-    return jnp.einsum("aop,bop->ab", ja, jb) / ja.shape[1]
-
-
-def empirical_kernels(
-    fcn: FCN,
-    params: Params,
-    x1: jax.Array,
-    x2: jax.Array | None = None,
-    *,
-    kind: str = "ntk",
-    batch_size: int = 64,
-) -> jax.Array:
-    r"""Empirical NTK or NNGP of one FCN of any depth, by autodiff.
-
-    .. math::
-
-        \hat\Theta(x, x') = \frac{1}{O} \sum_{o=1}^{O} \sum_p
-            \frac{\partial f_o(x)}{\partial \theta_p}
-            \frac{\partial f_o(x')}{\partial \theta_p}
-
-    over all parameters for ``kind="ntk"``, and over the readout layer's only
-    for ``kind="nngp"``, which gives :math:`\rho_w^2 x^{(L)} \cdot x'^{(L)} /
-    n_L + \rho_b^2`, the output covariance averaged over the readout weights.
-    The output trace (mean over the ``O = d_out`` outputs) matches
-    ``neural_tangents.empirical_kernel_fn``'s default ``trace_axes=(-1,)``.
-
-    Inputs are processed ``batch_size`` at a time (the last batch padded, so one
-    compiled program serves all blocks); peak memory is about
-    ``2 * batch_size * d_out * param_count(fcn)`` floats. For 1HL nets
-    :func:`empirical_ntk_1hl` is much faster.
-
-    Args:
-        fcn: the architecture.
-        params: its parameters, as from ``init_params``.
-        x1: inputs, shape ``(N1, d_in)``.
-        x2: second inputs, shape ``(N2, d_in)``; ``None`` means ``x1``.
-        kind: ``"ntk"`` or ``"nngp"``.
-        batch_size: inputs per Jacobian block.
-
-    Returns:
-        The kernel, shape ``(N1, N2)``.
-
-    Raises:
-        ValueError: for an unknown ``kind``, bad shapes or ``batch_size``.
-    """
-    if kind not in ("ntk", "nngp"):
-        raise ValueError(f"`kind` must be 'ntk' or 'nngp'; got {kind!r}")
-    batch_size = _check_int("batch_size", batch_size)
-    x1 = _as_inputs("x1", x1, fcn.d_in)
-    x2 = x1 if x2 is None else _as_inputs("x2", x2, fcn.d_in)
-    bs1, bs2 = min(batch_size, x1.shape[0]), min(batch_size, x2.shape[0])
-
-    def padded_batches(x, bs):
-        n = x.shape[0]
-        pad = (-n) % bs
-        xp = jnp.concatenate([x, jnp.zeros((pad, x.shape[1]), x.dtype)])
-        return [xp[i : i + bs] for i in range(0, n, bs)]
-
-    rows = []
-    for xa in padded_batches(x1, bs1):
-        row = [
-            _kernel_block(params, xa, xb, fcn, kind) for xb in padded_batches(x2, bs2)
-        ]
-        rows.append(jnp.concatenate(row, axis=1))
-    out = jnp.concatenate(rows, axis=0)
-    return out[: x1.shape[0], : x2.shape[0]]
