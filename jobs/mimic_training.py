@@ -1,0 +1,458 @@
+"""E3: a 1HL phi~ net trains like a 4HL ReLU net (SPEC section 5).
+
+For each dataset x input normalisation x architecture:
+
+- phase ``"curve"``: nets of one width trained from several seeds, metrics at
+  log-spaced epochs (``curves``) and at the end (``metrics``);
+- phase ``"cv"``: for each width of the sweep, k-fold cross-validation on the
+  train set picks the stopping epoch of best mean validation accuracy
+  (``curves`` rows of validation metrics per fold, one ``metrics`` row whose
+  ``stop_epoch`` is the choice);
+- phase ``"sweep"``: nets of each width trained on the full train set to that
+  epoch (``metrics`` per seed). These tasks are built only after every cv
+  task has finished: two scheduling phases.
+- kernel-regression baselines with the exact infinite-width kernels (model
+  ``"ntk-regression"`` / ``"nngp-regression"``, phase ``"sweep"``; the NTK
+  one also as a learning curve in phase ``"curve"``); for deep nets only on
+  uniform-radius inputs, where the kernels depend on the cosines alone.
+
+CIFAR-10 runs only when it is in the dataset cache; otherwise it is skipped
+with a logged note. Run: ``python -m jobs.mimic_training --preset quick
+--results DIR``.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from cluster import Task
+
+from ._specs import MimicTrainingSpec
+
+Spec = MimicTrainingSpec
+EXPERIMENT = Spec.experiment
+
+__all__ = [
+    "EXPERIMENT",
+    "Spec",
+    "cv_task",
+    "execute",
+    "main",
+    "regression_task",
+    "train_task",
+]
+
+logger = logging.getLogger(__name__)
+
+
+def _load(dataset: str, normalisation: str, split_seed: int, max_train: int | None):
+    from revntk_core.datasets import DATASETS, load_dataset
+
+    n_train = n_test = None
+    if max_train is not None:
+        info = DATASETS[dataset]
+        n_train, n_test = min(max_train, info.n_train), min(max_train, info.n_test)
+    return load_dataset(
+        dataset,
+        split_seed=split_seed,
+        normalisation=normalisation,
+        n_train=n_train,
+        n_test=n_test,
+    )
+
+
+def _keys(data: dict, phase: str, model: str = "net", **extra) -> dict[str, Any]:
+    return {
+        "dataset": data["dataset"],
+        "normalisation": data["normalisation"],
+        "architecture": data["arch_name"],
+        "model": model,
+        "phase": phase,
+        "split_seed": data["split_seed"],
+        "step_size": data["step_size"],
+        "width": None,
+        "n_params": None,
+        "fold": None,
+        **extra,
+    }
+
+
+def train_task(
+    *,
+    data: dict,
+    arch: dict,
+    width: int,
+    seeds: list[int],
+    epochs: int,
+    n_log_points: int | None,
+    phase: str,
+    float64: bool,
+) -> dict[str, Any]:
+    """Trains one architecture at one width from several seeds."""
+    from revntk_core.engine import TrainConfig, param_count, train_multi_seed
+
+    from ._training import build_fcn, result_rows
+    from ._worker import log_epochs, provenance, setup_worker
+
+    setup_worker(float64)
+    ds = _load(
+        data["dataset"], data["normalisation"], data["split_seed"], data["max_train"]
+    )
+    y = ds.y_train.reshape(len(ds.x_train), -1)
+    fcn = build_fcn(arch, d_in=ds.x_train.shape[1], d_out=y.shape[1], width=width)
+    record = tuple(log_epochs(epochs, n_log_points)) if n_log_points else ()
+    config = TrainConfig(
+        epochs=epochs, step_size=data["step_size"], record_epochs=record
+    )
+    result = train_multi_seed(
+        fcn, seeds, ds.x_train, ds.y_train, ds.x_test, ds.y_test, config
+    )
+    keys = _keys(data, phase, width=width, n_params=param_count(fcn))
+    rows = result_rows(
+        result, keys, seeds=seeds, stop_epoch=epochs, curves=bool(record)
+    )
+    return {**rows, "_provenance": provenance()}
+
+
+def cv_task(
+    *,
+    data: dict,
+    arch: dict,
+    width: int,
+    seeds: list[int],
+    folds: int,
+    max_epochs: int,
+    n_log_points: int,
+    fold_seed: int,
+    float64: bool,
+) -> dict[str, Any]:
+    """k-fold cross-validation of the stopping epoch at one width."""
+    import numpy as np
+
+    from revntk_core.engine import TrainConfig, cross_validate_stop_epoch, param_count
+
+    from ._training import build_fcn
+    from ._worker import finite_or_none, log_epochs, provenance, setup_worker
+
+    setup_worker(float64)
+    ds = _load(
+        data["dataset"], data["normalisation"], data["split_seed"], data["max_train"]
+    )
+    y = ds.y_train.reshape(len(ds.x_train), -1)
+    fcn = build_fcn(arch, d_in=ds.x_train.shape[1], d_out=y.shape[1], width=width)
+    record = tuple(e for e in log_epochs(max_epochs, n_log_points) if e > 0)
+    config = TrainConfig(
+        epochs=max_epochs, step_size=data["step_size"], record_epochs=record
+    )
+    cv = cross_validate_stop_epoch(
+        fcn,
+        seeds,
+        ds.x_train,
+        ds.y_train,
+        folds=folds,
+        config=config,
+        seed=fold_seed,
+    )
+    keys = _keys(data, "cv", width=width, n_params=param_count(fcn))
+    curves = []
+    for f in range(cv.val_accuracy.shape[0]):
+        for s, seed in enumerate(seeds):
+            for r, epoch in enumerate(cv.record_epochs):
+                acc = finite_or_none(cv.val_accuracy[f, s, r])
+                mse = finite_or_none(cv.val_mse[f, s, r])
+                curves.append(
+                    {
+                        **keys,
+                        "fold": f,
+                        "seed": int(seed),
+                        "epoch": int(epoch),
+                        "test_acc": acc,
+                        "test_mse": mse,
+                        "status": "ok" if acc is not None else "diverged",
+                    }
+                )
+    chosen = cv.chosen_epoch
+    best = None
+    if chosen is not None:
+        idx = int(np.flatnonzero(np.asarray(cv.record_epochs) == chosen)[0])
+        best = idx
+    metric = {
+        **keys,
+        "stop_epoch": chosen,
+        "epochs_run": max_epochs,
+        "test_acc": None
+        if best is None
+        else finite_or_none(cv.mean_val_accuracy[best]),
+        "test_mse": None
+        if best is None
+        else finite_or_none(np.nanmean(cv.val_mse[:, :, best])),
+        "status": "ok" if chosen is not None else "diverged",
+    }
+    return {"curves": curves, "metrics": [metric], "_provenance": provenance()}
+
+
+def _scores(pred, y):
+    import numpy as np
+
+    pred = np.asarray(pred).reshape(len(y), -1)
+    y = np.asarray(y).reshape(len(y), -1)
+    mse = float(np.mean(np.sum((pred - y) ** 2, axis=-1)))
+    if y.shape[1] == 1:
+        acc = float(np.mean(pred[:, 0] * y[:, 0] > 0))
+    else:
+        acc = float(np.mean(np.argmax(pred, -1) == np.argmax(y, -1)))
+    return mse, acc
+
+
+def regression_task(
+    *, data: dict, arch: dict, epochs: int, n_log_points: int, float64: bool
+) -> dict[str, Any]:
+    """Exact-kernel regression baselines (NTK, NNGP) and the NTK's GD curve."""
+    from revntk_core.engine import kernel_regression, kernel_regression_at_epochs
+
+    from ._training import exact_kernels_on_data
+    from ._worker import log_epochs, provenance, setup_worker
+
+    setup_worker(float64)
+    ds = _load(
+        data["dataset"], data["normalisation"], data["split_seed"], data["max_train"]
+    )
+    k_tr = exact_kernels_on_data(arch, ds.x_train, ds.x_train)
+    k_te = exact_kernels_on_data(arch, ds.x_test, ds.x_train)
+    metrics, curves = [], []
+    for i, kind in enumerate(("nngp", "ntk")):
+        pred = kernel_regression(k_tr[i], ds.y_train, k_te[i])
+        train_mse, train_acc = _scores(pred.train, ds.y_train)
+        test_mse, test_acc = _scores(pred.test, ds.y_test)
+        metrics.append(
+            {
+                **_keys(data, "sweep", model=f"{kind}-regression"),
+                "train_mse": train_mse,
+                "train_acc": train_acc,
+                "test_mse": test_mse,
+                "test_acc": test_acc,
+                "status": "ok",
+            }
+        )
+    record = log_epochs(epochs, n_log_points)
+    preds = kernel_regression_at_epochs(
+        k_tr[1], ds.y_train, k_te[1], step_size=data["step_size"], epochs=record
+    )
+    for j, epoch in enumerate(record):
+        train_mse, train_acc = _scores(preds.train[j], ds.y_train)
+        test_mse, test_acc = _scores(preds.test[j], ds.y_test)
+        curves.append(
+            {
+                **_keys(data, "curve", model="ntk-regression"),
+                "epoch": int(epoch),
+                "train_mse": train_mse,
+                "train_acc": train_acc,
+                "test_mse": test_mse,
+                "test_acc": test_acc,
+                "status": "ok",
+            }
+        )
+    return {"metrics": metrics, "curves": curves, "_provenance": provenance()}
+
+
+def _seed_batches(n_seeds: int, per_task: int) -> list[list[int]]:
+    return [
+        list(range(s, min(s + per_task, n_seeds))) for s in range(0, n_seeds, per_task)
+    ]
+
+
+def _regression_epochs(spec: MimicTrainingSpec) -> tuple[int, int]:
+    """Epochs of the NTK-regression learning curve: those of the nets."""
+    if spec.curve is not None:
+        return spec.curve.epochs, spec.curve.n_log_points
+    if spec.sweep is not None:
+        return spec.sweep.max_epochs, spec.sweep.n_log_points
+    return 2**16, 30
+
+
+def _datasets(spec: MimicTrainingSpec) -> list[str]:
+    """The spec's datasets that can be loaded, fetched into the cache now.
+
+    CIFAR-10 is never downloaded here (it is large): it runs when present.
+    A UCI set missing from the cache is downloaded by the driver, once,
+    before any task starts; one that cannot be is skipped with a warning.
+    """
+    from revntk_core.datasets import DatasetError, is_available, load_dataset
+
+    out = []
+    for name in spec.datasets:
+        if not is_available(name):
+            if name == "cifar10":
+                logger.warning(
+                    "skipping cifar10: not in the dataset cache (see "
+                    "revntk_core.datasets.data_dir()); put the CIFAR-10 python "
+                    "archive there to include it"
+                )
+                continue
+            try:
+                load_dataset(name, split_seed=spec.split_seed)
+            except DatasetError as err:
+                logger.warning("skipping %s: %s", name, err)
+                continue
+        out.append(name)
+    return out
+
+
+def _ansatz(spec: MimicTrainingSpec, results) -> str | list[float]:
+    """The phi~ parameters: the paper's, given ones, or E2's latest fit."""
+    if spec.ansatz != "fitted":
+        return spec.ansatz
+    import pyarrow.compute as pc
+
+    from cluster import read_table
+
+    from ._spec_base import SpecError
+
+    try:
+        table = read_table(
+            results,
+            "designs",
+            filter=(pc.field("experiment") == "ansatz")
+            & (pc.field("method") == "ansatz"),
+        )
+    except (FileNotFoundError, OSError):
+        table = None
+    if table is None or table.num_rows == 0:
+        raise SpecError(
+            "`ansatz`: 'fitted' needs an E2 (ansatz) result in the same results "
+            "directory; run `python -m jobs.ansatz` first or use 'paper'"
+        )
+    table = table.sort_by([("finished_at", "descending")])
+    return [float(v) for v in table["ansatz"][0].as_py()]
+
+
+def execute(spec: MimicTrainingSpec, ctx) -> None:
+    """Runs E3 in two phases: curves, cv and baselines; then the sweep."""
+    from ._training import architecture_dict
+
+    ansatz = _ansatz(spec, ctx.results)
+    common = {"float64": spec.float64}
+    first, cv_tasks = [], []
+    for dataset in _datasets(spec):
+        for norm in spec.normalisations:
+            for arch_name in spec.architectures:
+                arch = architecture_dict(arch_name, ansatz)
+                data = {
+                    "dataset": dataset,
+                    "normalisation": norm,
+                    "split_seed": spec.split_seed,
+                    "max_train": spec.max_train,
+                    "step_size": spec.step_size,
+                    "arch_name": arch_name,
+                }
+                label = f"{dataset}/{norm}/{arch_name}"
+                base = {"data": data, "arch": arch, **common}
+                if spec.curve is not None:
+                    for seeds in _seed_batches(spec.curve.seeds, spec.seeds_per_task):
+                        first.append(
+                            Task(
+                                EXPERIMENT,
+                                train_task,
+                                {
+                                    **base,
+                                    "width": spec.curve.width,
+                                    "seeds": seeds,
+                                    "epochs": spec.curve.epochs,
+                                    "phase": "curve",
+                                    "n_log_points": spec.curve.n_log_points,
+                                },
+                                labels={"run": label, "phase": "curve", "seeds": seeds},
+                                resources=ctx.resources(),
+                                name=f"curve {label} seeds {seeds[0]}-{seeds[-1]}",
+                            )
+                        )
+                if spec.regression and (norm == "uniform" or arch["depth"] == 1):
+                    epochs, n_log = _regression_epochs(spec)
+                    first.append(
+                        Task(
+                            EXPERIMENT,
+                            regression_task,
+                            {**base, "epochs": epochs, "n_log_points": n_log},
+                            labels={"run": label, "phase": "regression"},
+                            resources=ctx.resources(num_gpus=0),
+                            name=f"kernel regression {label}",
+                        )
+                    )
+                if spec.sweep is not None:
+                    sw = spec.sweep
+                    for width in sw.widths:
+                        task = Task(
+                            EXPERIMENT,
+                            cv_task,
+                            {
+                                **base,
+                                "width": width,
+                                "seeds": list(range(sw.cv_seeds)),
+                                "folds": sw.folds,
+                                "max_epochs": sw.max_epochs,
+                                "n_log_points": sw.n_log_points,
+                                "fold_seed": spec.split_seed,
+                            },
+                            labels={"run": label, "phase": "cv", "width": width},
+                            resources=ctx.resources(),
+                            name=f"cv {label} w={width}",
+                        )
+                        first.append(task)
+                        cv_tasks.append((base, label, width, task))
+    ctx.run(first, "curves+cv")
+    if spec.sweep is not None:
+        ctx.run(_sweep_tasks(spec, ctx, cv_tasks), "sweep")
+
+
+def _sweep_tasks(spec: MimicTrainingSpec, ctx, cv_tasks) -> list[Task]:
+    """Sweep tasks from the stopping epochs the finished cv tasks chose."""
+    import pyarrow.parquet as pq
+
+    tasks = []
+    for base, label, width, cv in cv_tasks:
+        if not ctx.store.is_done(cv.id):
+            logger.warning("no sweep for %s width %d: its cv task failed", label, width)
+            continue
+        table = pq.read_table(ctx.store.path("metrics", EXPERIMENT, cv.id))
+        stop = table["stop_epoch"][0].as_py()
+        if stop is None:
+            logger.warning(
+                "no sweep for %s width %d: every cv run diverged", label, width
+            )
+            continue
+        for seeds in _seed_batches(spec.sweep.seeds, spec.seeds_per_task):
+            tasks.append(
+                Task(
+                    EXPERIMENT,
+                    train_task,
+                    {
+                        **base,
+                        "width": width,
+                        "seeds": seeds,
+                        "epochs": int(stop),
+                        "phase": "sweep",
+                        "n_log_points": None,
+                    },
+                    labels={
+                        "run": label,
+                        "phase": "sweep",
+                        "width": width,
+                        "seeds": seeds,
+                    },
+                    resources=ctx.resources(),
+                    name=f"sweep {label} w={width} seeds {seeds[0]}-{seeds[-1]}",
+                )
+            )
+    return tasks
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command-line entry point: ``python -m jobs.mimic_training --help``."""
+    from ._entry import entry_main
+
+    return entry_main(EXPERIMENT, argv)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
