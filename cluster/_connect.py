@@ -22,8 +22,10 @@ def connect(
 
     ``address`` (e.g. ``"auto"`` or ``"ray://head:10001"``), else the
     ``RAY_ADDRESS`` environment variable (set by ``ray job submit``), picks a
-    running cluster. With neither, a single-node Ray starts in this process
-    with ``num_cpus`` cores (all when None) and no dashboard unless asked.
+    running cluster. With neither, a private single-node Ray starts in this
+    process with ``num_cpus`` cores (all when None) and no dashboard unless
+    asked; it never attaches to a cluster that ``ray start`` left running on
+    this machine (a bare ``ray.init()`` would, even to a dead one).
 
     Settings the driver has reach the workers only through task arguments or
     ``runtime_env`` / ``run_tasks(worker_env=...)``: a worker never sees this
@@ -58,7 +60,12 @@ def connect(
         ray.init(address=address, **options)
         logger.info("connected to the Ray cluster at %s", address)
     else:
-        ray.init(num_cpus=num_cpus, include_dashboard=include_dashboard, **options)
+        ray.init(
+            address="local",
+            num_cpus=num_cpus,
+            include_dashboard=include_dashboard,
+            **options,
+        )
         logger.info(
             "started a single-node Ray in this process (%s CPUs)",
             ray.cluster_resources().get("CPU"),

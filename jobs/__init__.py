@@ -122,28 +122,18 @@ def _merge_summaries(summaries: list[Any]):
 def _connect(address: str | None) -> None:
     """Connects to ``address``/``RAY_ADDRESS``, else starts a private local Ray.
 
-    A bare ``ray.init()`` would attach to the last cluster that ``ray start``
-    left on this machine (even a dead one); ``address="local"`` never does.
+    A local Ray's workers import jobs/revntk_core/cluster from this checkout
+    even when it is not pip-installed.
     """
-    import ray
-
     from cluster import connect
 
-    if ray.is_initialized() or address or os.environ.get("RAY_ADDRESS"):
-        connect(address)
-        return
-    # A local Ray's workers import jobs/revntk_core/cluster from this
-    # checkout even when it is not pip-installed.
-    path = os.pathsep.join(
-        p for p in (str(_REPO_ROOT), os.environ.get("PYTHONPATH", "")) if p
-    )
-    ray.init(
-        address="local",
-        include_dashboard=False,
-        logging_level=logging.WARNING,
-        runtime_env={"env_vars": {"PYTHONPATH": path}},
-    )
-    logger.info("started a local Ray (%s CPUs)", ray.cluster_resources().get("CPU"))
+    runtime_env = None
+    if not (address or os.environ.get("RAY_ADDRESS")):
+        path = os.pathsep.join(
+            p for p in (str(_REPO_ROOT), os.environ.get("PYTHONPATH", "")) if p
+        )
+        runtime_env = {"env_vars": {"PYTHONPATH": path}}
+    connect(address, runtime_env=runtime_env)
 
 
 def run_spec(

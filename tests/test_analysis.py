@@ -12,7 +12,6 @@ import numpy as np
 import pandas as pd
 import pyarrow.dataset as ds
 import pytest
-from _smoke_results import smoke_results
 from scipy.special import gammaln
 
 from revntk_core.analysis import (
@@ -219,9 +218,9 @@ def test_curve_gap_is_the_mean_absolute_difference_over_shared_epochs():
 
 
 @pytest.fixture(scope="session")
-def smoke_tables(tmp_path_factory) -> tuple[ResultTables, dict[str, pd.DataFrame]]:
+def smoke_tables(smoke_results) -> tuple[ResultTables, dict[str, pd.DataFrame]]:
     """The smoke results through analysis' input type, and raw pandas copies."""
-    root = smoke_results(tmp_path_factory)
+    root = smoke_results()
     raw = {}
     for name in ("kernels", "designs", "curves", "metrics", "failures"):
         path = root / name

@@ -3,7 +3,6 @@ faults and streaming reduction. Science-free: the task functions live in
 tests/_cluster_tasks.py."""
 
 import json
-import logging
 import os
 import pathlib
 import signal
@@ -36,19 +35,9 @@ pytestmark = pytest.mark.ray
 WORKER_PATH = f"{TESTS}{os.pathsep}{REPO}"
 
 
-@pytest.fixture(scope="module", autouse=True)
-def ray_session():
-    """One local two-core Ray for the whole module (starting one takes ~5 s)."""
-    if ray.is_initialized():
-        ray.shutdown()
-    ray.init(
-        num_cpus=2,
-        include_dashboard=False,
-        logging_level=logging.WARNING,
-        runtime_env={"env_vars": {"PYTHONPATH": WORKER_PATH}},
-    )
-    yield
-    ray.shutdown()
+@pytest.fixture(autouse=True)
+def _ray(ray_session):
+    """Every test here runs on the session's local Ray (tests/conftest.py)."""
 
 
 def _task(k, n=3, experiment="exp", **extra):

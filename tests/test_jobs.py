@@ -24,42 +24,9 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 
 @pytest.fixture(scope="session")
-def ray_session():
-    """One local Ray for every test of this module (2 CPUs)."""
-    import ray
-
-    started = not ray.is_initialized()
-    if started:
-        jobs._connect(None)
-    yield
-    if started:
-        ray.shutdown()
-
-
-def _run(name, results, *extra):
-    module = jobs.experiment_module(name)
-    argv = ["--preset", "smoke", "--results", str(results), "--no-progress", *extra]
-    return module.main(argv)
-
-
-@pytest.fixture(scope="session")
-def results(tmp_path_factory, ray_session):
-    """Results directory holding the smoke runs, run lazily per experiment."""
-    root = tmp_path_factory.mktemp("results")
-    done = {}
-
-    def get(name):
-        if name not in done:
-            if name == "mimic_training":
-                from revntk_core.datasets import is_available
-
-                if not is_available("balance-scale"):
-                    pytest.skip("balance-scale is not in the dataset cache")
-            assert _run(name, root) == 0
-            done[name] = True
-        return root
-
-    return get
+def results(smoke_results):
+    """The shared smoke results, each experiment run on first use."""
+    return smoke_results
 
 
 def _table(root, table, experiment):

@@ -9,7 +9,6 @@ import pandas as pd
 import pyarrow.dataset as ds
 import pytest
 import typer
-from _smoke_results import smoke_results
 from typer.testing import CliRunner
 
 from jobs._cli_report import query
@@ -75,8 +74,8 @@ def test_query_errors_name_the_problem(tmp_path):
 
 
 @pytest.fixture(scope="session")
-def smoke_metrics(tmp_path_factory):
-    root = smoke_results(tmp_path_factory)
+def smoke_metrics(smoke_results):
+    root = smoke_results()
     frame = ds.dataset(root / "metrics", partitioning="hive").to_table().to_pandas()
     frame["experiment"] = frame["experiment"].astype(str)
     return root, frame

@@ -69,6 +69,25 @@ def _wait_for_dashboard(url: str, proc: subprocess.Popen, timeout: float = 120):
     raise TimeoutError(f"Ray dashboard at {url} did not come up in {timeout} s")
 
 
+def _submit_when_agent_is_up(submit: list[str], env: dict, timeout: float = 90):
+    """Runs ``ray job submit``; retries while the head's job agent starts.
+
+    The dashboard answers a few seconds before the agent that runs jobs;
+    until then a submission is refused with "No available agent".
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        done = subprocess.run(
+            submit, cwd=ROOT, env=env, capture_output=True, text=True, timeout=400
+        )
+        output = done.stdout + done.stderr
+        if done.returncode == 0:
+            return
+        if "No available agent" not in output or time.monotonic() > deadline:
+            raise AssertionError(f"ray job submit failed:\n{output[-4000:]}")
+        time.sleep(2)
+
+
 def test_submitted_job_matches_local_run(tmp_path):
     env = _env()
     command = [
@@ -89,6 +108,18 @@ def test_submitted_job_matches_local_run(tmp_path):
     )
 
     port, dash = _free_port(), _free_port()
+    # Every port of its own: a Ray already running in this process (the
+    # session's local Ray) holds the default agent and metrics ports.
+    own_ports = [
+        f"--{name}={_free_port()}"
+        for name in (
+            "dashboard-agent-listen-port",
+            "dashboard-agent-grpc-port",
+            "runtime-env-agent-port",
+            "metrics-export-port",
+            "ray-client-server-port",
+        )
+    ]
     head = subprocess.Popen(
         [
             str(RAY),
@@ -102,6 +133,7 @@ def test_submitted_job_matches_local_run(tmp_path):
             "--dashboard-host=127.0.0.1",
             f"--dashboard-port={dash}",
             "--disable-usage-stats",
+            *own_ports,
         ],
         cwd=tmp_path,
         env=env,
@@ -113,25 +145,20 @@ def test_submitted_job_matches_local_run(tmp_path):
     try:
         _wait_for_dashboard(url, head)
         runtime_env = {"working_dir": str(ROOT), "excludes": [".git", ".venv"]}
-        subprocess.run(
-            [
-                str(RAY),
-                "job",
-                "submit",
-                "--address",
-                url,
-                "--runtime-env-json",
-                json.dumps(runtime_env),
-                "--",
-                *command,
-                "--results",
-                str(remote),
-            ],
-            cwd=ROOT,
-            env=env,
-            check=True,
-            timeout=400,
-        )
+        submit = [
+            str(RAY),
+            "job",
+            "submit",
+            "--address",
+            url,
+            "--runtime-env-json",
+            json.dumps(runtime_env),
+            "--",
+            *command,
+            "--results",
+            str(remote),
+        ]
+        _submit_when_agent_is_up(submit, env)
     finally:
         head.terminate()  # --block: ray start stops what it started
         try:

@@ -9,7 +9,6 @@ import shutil
 import matplotlib.image as mpimg
 import pytest
 import typer
-from _smoke_results import smoke_results
 from typer.testing import CliRunner
 
 from jobs._cli_report import build_report, query, report
@@ -62,8 +61,8 @@ def test_report_notes_an_unreadable_file_and_keeps_going(tmp_path):
 
 
 @pytest.fixture(scope="session")
-def smoke_report(tmp_path_factory):
-    results = smoke_results(tmp_path_factory)
+def smoke_report(smoke_results, tmp_path_factory):
+    results = smoke_results()
     out = tmp_path_factory.mktemp("report")
     return results, build_report(results, out)
 
