@@ -16,6 +16,8 @@ import pathlib
 from collections.abc import Sequence
 from typing import Any
 
+from revntk_core.datasets import data_dir
+
 from ._spec_base import ExperimentSpec, spec_hash
 
 __all__ = ["RunContext", "worker_env"]
@@ -30,13 +32,7 @@ def worker_env() -> dict[str, str]:
         "XLA_PYTHON_CLIENT_PREALLOCATE": "false",
         "REVNTK_LOG_LEVEL": logging.getLevelName(logging.getLogger().level),
     }
-    try:
-        from revntk_core.datasets import data_dir
-
-        env["REVNTK_DATA_DIR"] = str(data_dir())
-    except ImportError:  # pragma: no cover - datasets package not built yet
-        if "REVNTK_DATA_DIR" in os.environ:
-            env["REVNTK_DATA_DIR"] = os.environ["REVNTK_DATA_DIR"]
+    env["REVNTK_DATA_DIR"] = str(data_dir())
     if os.environ.get("REVNTK_OFFLINE"):
         env["REVNTK_OFFLINE"] = os.environ["REVNTK_OFFLINE"]
     return env

@@ -42,10 +42,8 @@ _SIGNS_RE = re.compile(r"^[+-]+$")
 
 
 def _known_datasets() -> tuple[str, ...]:
-    try:
-        from revntk_core.datasets import DATASETS
-    except ImportError:  # the datasets package is not built yet
-        return (*E3_DATASETS, "parity11", "circle")
+    from revntk_core.datasets import DATASETS
+
     return tuple(DATASETS)
 
 

@@ -38,6 +38,8 @@ from jobs import (  # noqa: E402
     run_spec,
     spec_hash,
 )
+from jobs._cli_design import design  # noqa: E402
+from jobs._cli_report import query, report  # noqa: E402
 from jobs._logging import configure_logging  # noqa: E402
 
 __all__ = ["app", "main"]
@@ -291,23 +293,9 @@ def bench(
     typer.echo(json.dumps(result, indent=2, default=str))
 
 
-def _register_optional() -> None:
-    """Adds `design`, `report` and `query` from their modules when present."""
-    for module, names in (
-        ("jobs._cli_design", ("design",)),
-        ("jobs._cli_report", ("report", "query")),
-    ):
-        try:
-            mod = importlib.import_module(module)
-        except ImportError as err:  # pragma: no cover - module not built yet
-            logger.debug("%s unavailable: %s", module, err)
-            continue
-        for name in names:
-            if hasattr(mod, name):
-                app.command(name)(getattr(mod, name))
-
-
-_register_optional()
+app.command("design")(design)
+app.command("report")(report)
+app.command("query")(query)
 
 
 def main(argv: list[str] | None = None) -> int:
