@@ -76,6 +76,18 @@ def package_version() -> str | None:
         return None
 
 
+def _git(*args: str) -> str:
+    """Stripped stdout of ``git *args`` in the checkout; raises if git fails."""
+    return subprocess.run(
+        ["git", *args],
+        cwd=_REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=_GIT_TIMEOUT_S,
+        check=True,
+    ).stdout.strip()
+
+
 @functools.cache
 def git_commit() -> str | None:
     """HEAD of the checkout holding this package, '+dirty' if modified.
@@ -84,22 +96,8 @@ def git_commit() -> str | None:
     working directory) or without git.
     """
     try:
-        head = subprocess.run(
-            ["git", "rev-parse", "HEAD"],
-            cwd=_REPO_ROOT,
-            capture_output=True,
-            text=True,
-            timeout=_GIT_TIMEOUT_S,
-            check=True,
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"],
-            cwd=_REPO_ROOT,
-            capture_output=True,
-            text=True,
-            timeout=_GIT_TIMEOUT_S,
-            check=True,
-        ).stdout.strip()
+        head = _git("rev-parse", "HEAD")
+        dirty = _git("status", "--porcelain", "--untracked-files=no")
     except (OSError, subprocess.SubprocessError) as err:
         logger.debug("no git commit recorded: %s", err)
         return None

@@ -1,11 +1,11 @@
-"""`revntk report` and `revntk query`: the file side of the analysis.
+"""`revntk report`: the paper's tables and figures from a results directory.
 
 Reads a results directory (``RESULTS/<table>/experiment=<name>/*.parquet``,
 hive-partitioned, plus run manifests in ``RESULTS/_runs/``) with
 ``pyarrow.dataset``, hands the tables to :mod:`revntk_core.analysis`, and
 writes tables, figures, summaries and an index page. Registered by
-``jobs/cli.py`` as ``app.command("report")(report)`` and
-``app.command("query")(query)``.
+``jobs/cli.py`` as ``app.command("report")(report)``; ``revntk query``
+(:mod:`jobs._cli_query`) opens tables with :func:`open_table` from here.
 """
 
 from __future__ import annotations
@@ -23,11 +23,9 @@ import pyarrow.dataset as ds
 import typer
 
 from revntk_core.analysis import (
-    AGG_STATS,
     EXPERIMENTS,
     TABLE_NAMES,
     ResultTables,
-    aggregate,
     jsonable,
     report_contents,
     to_markdown,
@@ -56,6 +54,11 @@ PROVENANCE_COLUMNS = (
 # ---------------------------------------------------------------- reading
 
 
+def open_table(path: pathlib.Path) -> ds.Dataset:
+    """The Parquet files under one table folder as a hive-partitioned dataset."""
+    return ds.dataset(path, format="parquet", partitioning="hive")
+
+
 def _read_dataset(path: pathlib.Path, notes: list[str]) -> pa.Table | None:
     """One table folder as an Arrow table (``None`` when absent or empty).
 
@@ -67,7 +70,7 @@ def _read_dataset(path: pathlib.Path, notes: list[str]) -> pa.Table | None:
     if not path.is_dir():
         return None
     try:
-        table = ds.dataset(path, format="parquet", partitioning="hive").to_table()
+        table = open_table(path).to_table()
     except (pa.ArrowInvalid, pa.ArrowTypeError, OSError) as err:
         logger.warning("reading %s as one dataset failed (%s); per file", path, err)
         parts = []
@@ -309,12 +312,7 @@ def build_report(
     return index
 
 
-# ---------------------------------------------------------------- commands
-
-
-def _fail(message: str) -> typer.Exit:
-    typer.echo(f"error: {message}", err=True)
-    return typer.Exit(code=2)
+# ---------------------------------------------------------------- command
 
 
 def report(
@@ -347,204 +345,3 @@ def report(
     """
     index = build_report(results, out)
     typer.echo(f"report written: {index}")
-
-
-def _filter_expression(filters: dict[str, list], schema: pa.Schema) -> Any:
-    expression = None
-    for column, values in filters.items():
-        if not values:
-            continue
-        if column not in schema.names:
-            raise _fail(
-                f"`--{column}`: the table has no column {column!r}; its columns "
-                f"are {', '.join(schema.names)}"
-            )
-        term = ds.field(column).isin(values)
-        expression = term if expression is None else expression & term
-    return expression
-
-
-def _run_sql(results: pathlib.Path, sql: str) -> pd.DataFrame:
-    try:
-        import duckdb
-    except ImportError:
-        raise _fail(
-            "`--sql` needs DuckDB: pip install duckdb (part of the `full` extra)"
-        ) from None
-    connection = duckdb.connect()
-    for name in TABLE_NAMES:
-        if re.search(rf"\b{name}\b", sql) and (results / name).is_dir():
-            dataset = ds.dataset(results / name, format="parquet", partitioning="hive")
-            connection.register(name, dataset)
-    try:
-        return connection.execute(sql).df()
-    except duckdb.Error as err:
-        raise _fail(f"`--sql` failed: {err}") from None
-
-
-def _write_output(frame: pd.DataFrame, output: pathlib.Path) -> None:
-    output.parent.mkdir(parents=True, exist_ok=True)
-    if output.suffix == ".csv":
-        frame.to_csv(output, index=False)
-    elif output.suffix == ".parquet":
-        frame.to_parquet(output, index=False)
-    else:
-        raise _fail(f"`--output` must end in .csv or .parquet, got {output.name!r}")
-
-
-def query(
-    results: Annotated[
-        pathlib.Path,
-        typer.Option("--results", help="Results directory to query."),
-    ] = pathlib.Path("results"),
-    table: Annotated[
-        str,
-        typer.Option(
-            "--table",
-            help=f"Table to read: one of {', '.join(TABLE_NAMES)}.",
-        ),
-    ] = "metrics",
-    experiment: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--experiment",
-            help="Keep rows of this experiment (kernel_mimicry, ansatz, "
-            "mimic_training, parity); repeat for several.",
-        ),
-    ] = None,
-    dataset: Annotated[
-        list[str] | None,
-        typer.Option("--dataset", help="Keep rows of this dataset; repeatable."),
-    ] = None,
-    architecture: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--architecture",
-            help="Keep rows of this architecture, e.g. 1hl-relu, 4hl-relu, "
-            "1hl-ansatz; repeatable.",
-        ),
-    ] = None,
-    width: Annotated[
-        list[int] | None,
-        typer.Option("--width", help="Keep rows of this hidden width; repeatable."),
-    ] = None,
-    seed: Annotated[
-        list[int] | None,
-        typer.Option("--seed", help="Keep rows of this seed; repeatable."),
-    ] = None,
-    epoch: Annotated[
-        list[int] | None,
-        typer.Option(
-            "--epoch", help="Keep rows of this epoch (curves table); repeatable."
-        ),
-    ] = None,
-    status: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--status", help="Keep rows of this status: ok, diverged, failed."
-        ),
-    ] = None,
-    group_by: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--group-by",
-            help="Group rows by this column before aggregating; repeatable. "
-            "Needs --agg.",
-        ),
-    ] = None,
-    agg: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--agg",
-            help="Numeric column to aggregate per group (e.g. test_mse); "
-            "repeatable. Nulls (diverged runs) are skipped.",
-        ),
-    ] = None,
-    stat: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--stat",
-            help=f"Statistic of each --agg column: {', '.join(AGG_STATS)}; "
-            "repeatable; default mean, std (population) and count.",
-        ),
-    ] = None,
-    columns: Annotated[
-        list[str] | None,
-        typer.Option("--column", help="Column to show (without --agg); repeatable."),
-    ] = None,
-    output: Annotated[
-        pathlib.Path | None,
-        typer.Option(
-            "--output",
-            help="Write all result rows to this file instead of printing: "
-            ".csv or .parquet by suffix.",
-        ),
-    ] = None,
-    sql: Annotated[
-        str | None,
-        typer.Option(
-            "--sql",
-            help="Run this SQL through DuckDB instead of the filters; every "
-            "table it names (kernels, designs, curves, metrics, ...) is a view "
-            'of the results with an `experiment` column. Example: "SELECT '
-            "architecture, avg(test_acc) FROM metrics WHERE "
-            "experiment='parity' GROUP BY 1\".",
-        ),
-    ] = None,
-    limit: Annotated[
-        int,
-        typer.Option("--limit", help="Rows printed at most (0: all).", min=0),
-    ] = 50,
-) -> None:
-    """Filter and aggregate result rows; print them or write CSV/Parquet.
-
-    Without --agg, prints the matching rows (--column picks columns). With
-    --agg, prints statistics of those columns per --group-by group.
-    """
-    if sql is not None:
-        frame = _run_sql(results, sql)
-    else:
-        if table not in TABLE_NAMES:
-            raise _fail(f"`--table` must be one of {list(TABLE_NAMES)}, got {table!r}")
-        path = results / table
-        if not path.is_dir():
-            raise _fail(f"no table {table!r} in {results} (looked for {path})")
-        data = ds.dataset(path, format="parquet", partitioning="hive")
-        filters = {
-            "experiment": experiment,
-            "dataset": dataset,
-            "architecture": architecture,
-            "width": width,
-            "seed": seed,
-            "epoch": epoch,
-            "status": status,
-        }
-        frame = data.to_table(
-            filter=_filter_expression(filters, data.schema)
-        ).to_pandas()
-        for name in frame.columns:
-            if isinstance(frame[name].dtype, pd.CategoricalDtype):
-                frame[name] = frame[name].astype(object)
-        try:
-            if agg:
-                frame = aggregate(
-                    frame, group_by or [], agg, stat or ("mean", "std", "count")
-                )
-            elif group_by:
-                raise _fail("`--group-by` needs at least one `--agg` column")
-            elif columns:
-                unknown = sorted(set(columns) - set(frame.columns))
-                if unknown:
-                    raise _fail(f"`--column`: unknown columns {unknown}")
-                frame = frame[list(columns)]
-        except ValueError as err:
-            raise _fail(str(err)) from None
-    if output is not None:
-        _write_output(frame, output)
-        typer.echo(f"{len(frame)} rows written to {output}")
-        return
-    shown = frame if limit == 0 else frame.head(limit)
-    with pd.option_context("display.width", 200, "display.max_columns", 30):
-        typer.echo(shown.to_string(index=False) if len(shown) else "(no rows)")
-    if len(shown) < len(frame):
-        typer.echo(f"({len(frame)} rows; first {len(shown)} shown, --limit 0 for all)")

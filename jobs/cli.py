@@ -39,7 +39,8 @@ from jobs import (  # noqa: E402
     spec_hash,
 )
 from jobs._cli_design import design  # noqa: E402
-from jobs._cli_report import query, report  # noqa: E402
+from jobs._cli_query import query  # noqa: E402
+from jobs._cli_report import report  # noqa: E402
 from jobs._logging import configure_logging  # noqa: E402
 
 __all__ = ["app", "main"]

@@ -46,20 +46,35 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 
-def _load(dataset: str, normalisation: str, split_seed: int, max_train: int | None):
+def _load(data: dict, float64: bool):
+    """Sets up the worker and loads the task's dataset (capped at ``max_train``)."""
+    from ._worker import setup_worker
+
+    setup_worker(float64)
     from revntk_core.datasets import DATASETS, load_dataset
 
     n_train = n_test = None
-    if max_train is not None:
-        info = DATASETS[dataset]
-        n_train, n_test = min(max_train, info.n_train), min(max_train, info.n_test)
+    if data["max_train"] is not None:
+        info = DATASETS[data["dataset"]]
+        n_train = min(data["max_train"], info.n_train)
+        n_test = min(data["max_train"], info.n_test)
     return load_dataset(
-        dataset,
-        split_seed=split_seed,
-        normalisation=normalisation,
+        data["dataset"],
+        split_seed=data["split_seed"],
+        normalisation=data["normalisation"],
         n_train=n_train,
         n_test=n_test,
     )
+
+
+def _load_with_net(data: dict, arch: dict, width: int, float64: bool):
+    """The task's dataset and the ``arch`` net of ``width`` sized for it."""
+    from ._training import build_fcn
+
+    ds = _load(data, float64)
+    y = ds.y_train.reshape(len(ds.x_train), -1)
+    fcn = build_fcn(arch, d_in=ds.x_train.shape[1], d_out=y.shape[1], width=width)
+    return ds, fcn
 
 
 def _keys(data: dict, phase: str, model: str = "net", **extra) -> dict[str, Any]:
@@ -92,15 +107,10 @@ def train_task(
     """Trains one architecture at one width from several seeds."""
     from revntk_core.engine import TrainConfig, param_count, train_multi_seed
 
-    from ._training import build_fcn, result_rows
-    from ._worker import log_epochs, provenance, setup_worker
+    from ._training import result_rows
+    from ._worker import log_epochs, provenance
 
-    setup_worker(float64)
-    ds = _load(
-        data["dataset"], data["normalisation"], data["split_seed"], data["max_train"]
-    )
-    y = ds.y_train.reshape(len(ds.x_train), -1)
-    fcn = build_fcn(arch, d_in=ds.x_train.shape[1], d_out=y.shape[1], width=width)
+    ds, fcn = _load_with_net(data, arch, width, float64)
     record = tuple(log_epochs(epochs, n_log_points)) if n_log_points else ()
     config = TrainConfig(
         epochs=epochs, step_size=data["step_size"], record_epochs=record
@@ -132,15 +142,9 @@ def cv_task(
 
     from revntk_core.engine import TrainConfig, cross_validate_stop_epoch, param_count
 
-    from ._training import build_fcn
-    from ._worker import finite_or_none, log_epochs, provenance, setup_worker
+    from ._worker import finite_or_none, log_epochs, provenance
 
-    setup_worker(float64)
-    ds = _load(
-        data["dataset"], data["normalisation"], data["split_seed"], data["max_train"]
-    )
-    y = ds.y_train.reshape(len(ds.x_train), -1)
-    fcn = build_fcn(arch, d_in=ds.x_train.shape[1], d_out=y.shape[1], width=width)
+    ds, fcn = _load_with_net(data, arch, width, float64)
     record = tuple(e for e in log_epochs(max_epochs, n_log_points) if e > 0)
     config = TrainConfig(
         epochs=max_epochs, step_size=data["step_size"], record_epochs=record
@@ -192,17 +196,25 @@ def cv_task(
     return {"curves": curves, "metrics": [metric], "_provenance": provenance()}
 
 
-def _scores(pred, y):
+def _scores(train_pred, test_pred, ds) -> dict[str, Any]:
+    """MSE and accuracy of train and test predictions, as ``ok`` row columns."""
     import numpy as np
 
-    pred = np.asarray(pred).reshape(len(y), -1)
-    y = np.asarray(y).reshape(len(y), -1)
-    mse = float(np.mean(np.sum((pred - y) ** 2, axis=-1)))
-    if y.shape[1] == 1:
-        acc = float(np.mean(pred[:, 0] * y[:, 0] > 0))
-    else:
-        acc = float(np.mean(np.argmax(pred, -1) == np.argmax(y, -1)))
-    return mse, acc
+    out: dict[str, Any] = {}
+    for split, pred, y in (
+        ("train", train_pred, ds.y_train),
+        ("test", test_pred, ds.y_test),
+    ):
+        pred = np.asarray(pred).reshape(len(y), -1)
+        y = np.asarray(y).reshape(len(y), -1)
+        out[f"{split}_mse"] = float(np.mean(np.sum((pred - y) ** 2, axis=-1)))
+        if y.shape[1] == 1:
+            out[f"{split}_acc"] = float(np.mean(pred[:, 0] * y[:, 0] > 0))
+        else:
+            out[f"{split}_acc"] = float(
+                np.mean(np.argmax(pred, -1) == np.argmax(y, -1))
+            )
+    return {**out, "status": "ok"}
 
 
 def regression_task(
@@ -212,47 +224,25 @@ def regression_task(
     from revntk_core.engine import kernel_regression, kernel_regression_at_epochs
 
     from ._training import exact_kernels_on_data
-    from ._worker import log_epochs, provenance, setup_worker
+    from ._worker import log_epochs, provenance
 
-    setup_worker(float64)
-    ds = _load(
-        data["dataset"], data["normalisation"], data["split_seed"], data["max_train"]
-    )
+    ds = _load(data, float64)
     k_tr = exact_kernels_on_data(arch, ds.x_train, ds.x_train)
     k_te = exact_kernels_on_data(arch, ds.x_test, ds.x_train)
-    metrics, curves = [], []
+    metrics = []
     for i, kind in enumerate(("nngp", "ntk")):
         pred = kernel_regression(k_tr[i], ds.y_train, k_te[i])
-        train_mse, train_acc = _scores(pred.train, ds.y_train)
-        test_mse, test_acc = _scores(pred.test, ds.y_test)
-        metrics.append(
-            {
-                **_keys(data, "sweep", model=f"{kind}-regression"),
-                "train_mse": train_mse,
-                "train_acc": train_acc,
-                "test_mse": test_mse,
-                "test_acc": test_acc,
-                "status": "ok",
-            }
-        )
+        keys = _keys(data, "sweep", model=f"{kind}-regression")
+        metrics.append({**keys, **_scores(pred.train, pred.test, ds)})
     record = log_epochs(epochs, n_log_points)
     preds = kernel_regression_at_epochs(
         k_tr[1], ds.y_train, k_te[1], step_size=data["step_size"], epochs=record
     )
-    for j, epoch in enumerate(record):
-        train_mse, train_acc = _scores(preds.train[j], ds.y_train)
-        test_mse, test_acc = _scores(preds.test[j], ds.y_test)
-        curves.append(
-            {
-                **_keys(data, "curve", model="ntk-regression"),
-                "epoch": int(epoch),
-                "train_mse": train_mse,
-                "train_acc": train_acc,
-                "test_mse": test_mse,
-                "test_acc": test_acc,
-                "status": "ok",
-            }
-        )
+    keys = _keys(data, "curve", model="ntk-regression")
+    curves = [
+        {**keys, "epoch": int(epoch), **_scores(preds.train[j], preds.test[j], ds)}
+        for j, epoch in enumerate(record)
+    ]
     return {"metrics": metrics, "curves": curves, "_provenance": provenance()}
 
 

@@ -13,8 +13,15 @@ import os
 import pathlib
 
 import pytest
+from hypothesis import settings
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+# Property tests explore new examples on a developer's machine; in CI
+# (CI=true) they replay a fixed derandomised set so that a run is repeatable.
+settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 TESTS = pathlib.Path(__file__).resolve().parent
 REPO = TESTS.parent

@@ -344,3 +344,16 @@ def test_corollary_3_2_a_derivative(act, w):
     mine = nngp_1hl(act.derivative(), c, W_std=w)
     scale = 1e-7 * (1 + np.abs(fd).max() + np.abs(nngp_1hl(act, c, W_std=w)).max())
     np.testing.assert_allclose(mine, fd / w**2, atol=scale)
+
+
+@pytest.mark.parametrize("beta", [3.36e-173, 1e-300, 5e-324, -1e-200])
+def test_relu_shift_below_underflow_is_the_unshifted_kernel(beta):
+    """A kink shifted by less than ~1e-162 once flipped the kernel in c: the
+    product of the two orthant bounds underflowed to 0 and picked the wrong
+    branch of Owen's formula. The kernel is continuous in the shift."""
+    for fn in (nngp_1hl, ntk_1hl):
+        np.testing.assert_allclose(
+            fn(Relu(shift=beta), _C), fn(Relu(), _C), rtol=1e-12, atol=1e-15
+        )
+        shifted = Ansatz(1.0, beta, 0.0, 1.0, 0.0, 0.0, 0.0)
+        np.testing.assert_allclose(fn(shifted, _C), fn(Relu(), _C), atol=1e-12)

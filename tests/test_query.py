@@ -11,7 +11,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from jobs._cli_report import query
+from jobs._cli_query import query
 from revntk_core.analysis import aggregate, filter_rows
 
 # Same numbers reduced by the same pandas code path or a CSV round trip at

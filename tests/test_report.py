@@ -11,7 +11,8 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from jobs._cli_report import build_report, query, report
+from jobs._cli_query import query
+from jobs._cli_report import build_report, report
 
 # A figure of two or more panels at the report's 150 dpi is well over this.
 MIN_PNG_WIDTH, MIN_PNG_HEIGHT = 600, 300

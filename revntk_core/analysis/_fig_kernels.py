@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 from matplotlib.figure import Figure
@@ -32,6 +32,20 @@ class CaptionedFigure(NamedTuple):
 
     figure: Figure
     caption: str
+
+
+def plot_kernel_curve(ax, curve, *, color: str, label: str, **line: Any) -> None:
+    """Plots one curve of ``kernel_curves``: K(c), +-1 std band if empirical."""
+    empirical = curve["source"].iloc[0] == "empirical"
+    line_with_band(
+        ax,
+        curve["c"].to_numpy(float),
+        curve["value"].to_numpy(float),
+        curve["std"].to_numpy(float) if empirical else None,
+        color=color,
+        label=label,
+        **line,
+    )
 
 
 def plot_activations(ax, designs, *, title: str = "designed activations") -> int:
@@ -100,16 +114,7 @@ def figure_kernel_mimicry(tables: ResultTables) -> CaptionedFigure:
             width = curve["width"].iloc[0]
             if source == "empirical" and width is not None and not np.isnan(width):
                 widths.add(int(width))
-            std = curve["std"].to_numpy(float) if source == "empirical" else None
-            line_with_band(
-                ax,
-                curve["c"].to_numpy(float),
-                curve["value"].to_numpy(float),
-                std,
-                color=color,
-                label=label,
-                **style,
-            )
+            plot_kernel_curve(ax, curve, color=color, label=label, **style)
         if not mine:
             mark_missing(ax, f"{target} kernels")
         ax.set_title(str(target))

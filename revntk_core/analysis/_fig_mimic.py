@@ -5,7 +5,12 @@ from __future__ import annotations
 import numpy as np
 
 from revntk_core.analysis._activations import design_activation, relu
-from revntk_core.analysis._fig_kernels import C_TICKS, Z_RANGE, CaptionedFigure
+from revntk_core.analysis._fig_kernels import (
+    C_TICKS,
+    Z_RANGE,
+    CaptionedFigure,
+    plot_kernel_curve,
+)
 from revntk_core.analysis._frames import ResultTables, select
 from revntk_core.analysis._kernels import kernel_curves
 from revntk_core.analysis._style import (
@@ -69,16 +74,8 @@ def _plot_design_panels(ax_phi, ax_ntk, ansatz: ResultTables) -> None:
             color = arch_color(str(first["architecture"]))
             label = f"{arch_label(str(first['architecture']))}, {first['source']}"
             style = "--"
-        std = curve["std"].to_numpy(float) if first["source"] == "empirical" else None
-        line_with_band(
-            ax_ntk,
-            curve["c"].to_numpy(float),
-            curve["value"].to_numpy(float),
-            std,
-            color=color,
-            label=label,
-            linestyle=style,
-            linewidth=1.5,
+        plot_kernel_curve(
+            ax_ntk, curve, color=color, label=label, linestyle=style, linewidth=1.5
         )
     if not curves:
         mark_missing(ax_ntk, "E2 kernels")

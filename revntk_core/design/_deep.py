@@ -105,7 +105,18 @@ def _layer_maps(activation: str | Activation) -> Callable:
     return _general_maps(resolved)
 
 
-def _check_scales(**scales: float) -> None:
+def _check_net(
+    depth: int, W_std: float, b_std: float, readout_W_std: float, readout_b_std: float
+) -> None:
+    """Raises ValueError for a depth below 1 or a negative or non-finite scale."""
+    if isinstance(depth, bool) or not isinstance(depth, int | np.integer) or depth < 1:
+        raise ValueError(f"`depth` must be an integer >= 1; got {depth!r}")
+    scales = {
+        "W_std": W_std,
+        "b_std": b_std,
+        "readout_W_std": readout_W_std,
+        "readout_b_std": readout_b_std,
+    }
     for name, value in scales.items():
         if not np.isfinite(value) or value < 0:
             raise ValueError(f"`{name}` must be finite and >= 0; got {value!r}")
@@ -161,14 +172,7 @@ def fcn_kernels(
         >>> round(float(nngp[0]), 12), round(float(ntk[0]), 12)
         (1.0, 2.0)
     """
-    if isinstance(depth, bool) or not isinstance(depth, int | np.integer) or depth < 1:
-        raise ValueError(f"`depth` must be an integer >= 1; got {depth!r}")
-    _check_scales(
-        W_std=W_std,
-        b_std=b_std,
-        readout_W_std=readout_W_std,
-        readout_b_std=readout_b_std,
-    )
+    _check_net(depth, W_std, b_std, readout_W_std, readout_b_std)
     maps = _layer_maps(activation)
     flat, shape = _as_cosines(c)
     w2, b2 = float(W_std) ** 2, float(b_std) ** 2
@@ -225,14 +229,7 @@ def nt_fcn_kernels(
         ImportError: if neural-tangents is not installed (``pip install
             revntk[full]``).
     """
-    if isinstance(depth, bool) or not isinstance(depth, int | np.integer) or depth < 1:
-        raise ValueError(f"`depth` must be an integer >= 1; got {depth!r}")
-    _check_scales(
-        W_std=W_std,
-        b_std=b_std,
-        readout_W_std=readout_W_std,
-        readout_b_std=readout_b_std,
-    )
+    _check_net(depth, W_std, b_std, readout_W_std, readout_b_std)
     flat, shape = _as_cosines(c)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     import jax

@@ -13,6 +13,7 @@ import numpy as np
 import scipy.special as sp
 
 _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
+_TINY = 1e-150
 
 
 def _pdf(t: Any) -> Any:
@@ -40,6 +41,10 @@ def _orthant(a: np.ndarray, b: np.ndarray, rho: np.ndarray) -> dict[str, np.ndar
     E[X 1], E[Y 1], E[XY 1] (Rosenbaum 1961), exact also at rho = +-1.
     """
     a, b, rho = np.broadcast_arrays(a, b, rho)
+    # Bounds below 1e-150 in size are 0: the moments move by O(|a|) there,
+    # while the ratios below (Owen's T at h -> 0) would under- or overflow.
+    a = np.where(np.abs(a) < _TINY, 0.0, a)
+    b = np.where(np.abs(b) < _TINY, 0.0, b)
     one_m = 1.0 - rho
     s = np.sqrt(np.maximum(one_m * (1.0 + rho), 0.0))
     deg = s == 0.0
@@ -51,7 +56,10 @@ def _orthant(a: np.ndarray, b: np.ndarray, rho: np.ndarray) -> dict[str, np.ndar
         h, k = -a, -b
         big_l = 0.5 * sp.ndtr(h) + 0.5 * sp.ndtr(k)
         big_l -= _owen(h, -ap) + _owen(k, -bp)
-        big_l -= np.where((h * k < 0) | ((h * k == 0) & (h + k < 0)), 0.5, 0.0)
+        # The sign of h k, from the signs alone: h * k itself underflows to 0
+        # for |h|, |k| < 1e-162 and would pick the wrong branch.
+        hk = np.sign(h) * np.sign(k)
+        big_l -= np.where((hk < 0) | ((hk == 0) & (h + k < 0)), 0.5, 0.0)
         zero = (h == 0) & (k == 0)
         big_l = np.where(zero, 0.25 + np.arcsin(rho) / (2 * math.pi), big_l)
         qa, qb = _q(ap), _q(bp)
