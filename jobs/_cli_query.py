@@ -18,7 +18,10 @@ import pyarrow.dataset as ds
 import typer
 
 from jobs._cli_report import open_table
-from revntk_core.analysis import AGG_STATS, TABLE_NAMES, aggregate
+from revntk_core.analysis import AGG_STATS, TABLE_NAMES, aggregate, numeric_columns
+
+FAILURES_TABLE = "failures"
+"""Written only when a task failed: its absence means no task failed."""
 
 
 def _fail(message: str) -> typer.Exit:
@@ -39,6 +42,50 @@ def _filter_expression(filters: dict[str, list], schema: pa.Schema) -> Any:
         term = ds.field(column).isin(values)
         expression = term if expression is None else expression & term
     return expression
+
+
+def _read(data: ds.Dataset, filters: dict[str, list | None]) -> pd.DataFrame:
+    frame = data.to_table(filter=_filter_expression(filters, data.schema)).to_pandas()
+    for name in frame.columns:
+        if isinstance(frame[name].dtype, pd.CategoricalDtype):
+            frame[name] = frame[name].astype(object)
+    return frame
+
+
+def _check_experiments(data: ds.Dataset, wanted: list[str] | None, table: str) -> None:
+    """Fails when an ``--experiment`` has no rows in the table at all."""
+    if not wanted or "experiment" not in data.schema.names:
+        return
+    column = data.to_table(columns=["experiment"])["experiment"]
+    present = sorted({str(v) for v in column.to_pylist() if v is not None})
+    unknown = [e for e in wanted if e not in present]
+    if unknown:
+        raise _fail(
+            f"`--experiment`: no rows of {', '.join(map(repr, unknown))} in table "
+            f"{table!r}; experiments present: {', '.join(present) or 'none'}"
+        )
+
+
+_MAX_EPOCHS_SHOWN = 40  # log-spaced epochs: a full list stays on a few lines
+
+
+def _explain_epochs(
+    data: ds.Dataset, without_epoch: dict[str, list | None], epoch: list[int]
+) -> None:
+    """Says which epochs exist when only the ``--epoch`` filter emptied the rows."""
+    rows = data.to_table(
+        columns=["epoch"], filter=_filter_expression(without_epoch, data.schema)
+    )["epoch"].to_pylist()
+    epochs = sorted({int(e) for e in rows if e is not None})
+    if not epochs:
+        return
+    shown = ", ".join(str(e) for e in epochs[:_MAX_EPOCHS_SHOWN])
+    more = f" ... ({len(epochs)} in all)" if len(epochs) > _MAX_EPOCHS_SHOWN else ""
+    typer.echo(
+        f"note: no row at --epoch {', '.join(map(str, epoch))}; the other filters "
+        f"match rows at epochs {shown}{more}",
+        err=True,
+    )
 
 
 def _run_sql(results: pathlib.Path, sql: str) -> pd.DataFrame:
@@ -182,9 +229,20 @@ def query(
     else:
         if table not in TABLE_NAMES:
             raise _fail(f"`--table` must be one of {list(TABLE_NAMES)}, got {table!r}")
+        if not results.is_dir():
+            raise _fail(
+                f"results directory {results} does not exist (--results); "
+                "produce results with `revntk run` or `revntk reproduce`"
+            )
         path = results / table
         if not path.is_dir():
+            if table == FAILURES_TABLE:
+                typer.echo("no failed tasks")
+                return
             raise _fail(f"no table {table!r} in {results} (looked for {path})")
+        for name in stat or ():
+            if name not in AGG_STATS:
+                raise _fail(f"`--stat` must be one of {list(AGG_STATS)}, got {name!r}")
         data = open_table(path)
         filters = {
             "experiment": experiment,
@@ -195,14 +253,19 @@ def query(
             "epoch": epoch,
             "status": status,
         }
-        frame = data.to_table(
-            filter=_filter_expression(filters, data.schema)
-        ).to_pandas()
-        for name in frame.columns:
-            if isinstance(frame[name].dtype, pd.CategoricalDtype):
-                frame[name] = frame[name].astype(object)
+        _check_experiments(data, experiment, table)
+        frame = _read(data, filters)
+        if frame.empty and epoch:
+            _explain_epochs(data, {**filters, "epoch": None}, epoch)
         try:
             if agg:
+                numeric = numeric_columns(frame)
+                for column in agg:
+                    if column in frame.columns and column not in numeric:
+                        raise _fail(
+                            f"`--agg {column}`: column {column!r} is not numeric; "
+                            f"numeric columns are {', '.join(numeric)}"
+                        )
                 frame = aggregate(
                     frame, group_by or [], agg, stat or ("mean", "std", "count")
                 )

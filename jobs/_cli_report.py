@@ -189,6 +189,28 @@ def _write_specs(out: pathlib.Path, provenance: dict[str, Any]) -> list[str]:
     return links
 
 
+DRIVER_RUN_PREFIX = "driver-"
+"""Run ids of rows reduced on the driver (one id per reduction task)."""
+
+
+def run_ids_text(run_ids: list[str]) -> str:
+    """The run ids for the index page, driver reductions counted, not listed.
+
+    Example: ``"`20261203T175202Z-a9774e` and 14 driver-side reductions
+    (run ids `driver-...`)"``.
+    """
+    runs = [r for r in run_ids if not str(r).startswith(DRIVER_RUN_PREFIX)]
+    drivers = len(run_ids) - len(runs)
+    text = ", ".join(f"`{r}`" for r in runs)
+    if drivers:
+        counted = (
+            f"{drivers} driver-side reduction{'s' if drivers > 1 else ''} "
+            f"(run ids `{DRIVER_RUN_PREFIX}...`)"
+        )
+        text = f"{text} and {counted}" if text else counted
+    return text or "not recorded"
+
+
 def _provenance_lines(provenance: dict[str, Any], spec_links: list[str]) -> list[str]:
     def show(key: str, chars: int | None = None) -> str:
         values = [v[:chars] if chars else v for v in provenance[key]]
@@ -198,7 +220,8 @@ def _provenance_lines(provenance: dict[str, Any], spec_links: list[str]) -> list
     return [
         f"- spec: {specs}; preset: {show('presets')}; "
         f"spec hash: {show('spec_hash', SPEC_STEM_CHARS)}",
-        f"- runs: {show('run_id')}; finished: {provenance['last_finished_at']}",
+        f"- runs: {run_ids_text(provenance['run_id'])}; "
+        f"finished: {provenance['last_finished_at']}",
         f"- code: revntk {show('package_version')}, git {show('git_commit')}, "
         f"python {show('python_version')}, jax {show('jax_version')}",
         f"- hardware: backend {show('jax_backend')}, device {show('device_kind')}, "
@@ -321,9 +344,9 @@ def report(
         typer.Option(
             "--results",
             help="Results directory written by the experiment jobs "
-            "(RESULTS/<table>/experiment=<name>/*.parquet and RESULTS/_runs/). "
-            "Partial or missing results are fine: the report lists what is "
-            "missing.",
+            "(RESULTS/<table>/experiment=<name>/*.parquet and RESULTS/_runs/); "
+            "it must exist. Partial or empty results are fine: the report "
+            "lists what is missing.",
         ),
     ] = pathlib.Path("results"),
     out: Annotated[
@@ -343,5 +366,14 @@ def report(
     each, and an index page linking all of them with the spec and
     provenance behind them.
     """
+    if not results.is_dir():
+        typer.echo(
+            f"error: results directory {results} does not exist (--results). "
+            "Produce results first, e.g. `revntk reproduce --preset quick "
+            f"--results {results}` or `revntk run parity --preset smoke "
+            f"--results {results}`.",
+            err=True,
+        )
+        raise typer.Exit(code=2)
     index = build_report(results, out)
     typer.echo(f"report written: {index}")

@@ -22,6 +22,7 @@ from revntk_core.analysis import (
     curve_gap,
     curve_stats,
     design_activation,
+    figure_kernel_mimicry,
     hermite_series,
     kernel_errors,
     parity_display,
@@ -33,6 +34,11 @@ from revntk_core.analysis import (
     to_latex,
     to_markdown,
 )
+from revntk_core.analysis._fig_mimic import regression_note
+from revntk_core.analysis._legends import legend_line
+from revntk_core.analysis._report import TABLE1_CAPTION
+from revntk_core.analysis._style import new_figure, plain_log_axis
+from revntk_core.analysis._tables import ansatz_parameter_table
 
 # Reductions of the same float64 numbers in a different order agree to a few
 # ulps; 1e-12 relative leaves room for that and nothing else.
@@ -214,6 +220,145 @@ def test_curve_gap_is_the_mean_absolute_difference_over_shared_epochs():
         curve_gap(stats, "a", "b", metric="loss")
 
 
+def _e1_kernels() -> pd.DataFrame:
+    """c^3 with its exact kernel and empirical kernels of widths 8 and 32.
+
+    |empirical - target| = e |c| with e = 0.1 (width 8) and 0.01 (width 32),
+    std over nets s = 0.3 and 0.03; the wider rows come first, so a summary
+    keyed by target alone would keep the width-8 numbers.
+    """
+    c = np.cos(np.linspace(0, np.pi, 21))
+    rows = []
+    curves = [
+        ("target", None, c**3, 0.0),
+        ("exact", None, c**3, 0.0),
+        ("empirical", 32, c**3 + 0.01 * c, 0.03),
+        ("empirical", 8, c**3 + 0.1 * c, 0.3),
+    ]
+    for source, width, values, std in curves:
+        for i, ci in enumerate(c):
+            rows.append(
+                {"experiment": "kernel_mimicry", "target": "c^3", "kind": "ntk",
+                 "source": source, "architecture": None, "width": width,
+                 "n_nets": 4 if width else None, "point": i, "c": ci,
+                 "value": values[i], "std": std if width else None}
+            )  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def test_kernel_mimicry_summary_keys_empirical_numbers_by_width():
+    summary = summarize_kernel_mimicry(
+        ResultTables.from_tables({"kernels": _e1_kernels()})
+    )
+    numbers = summary.numbers
+    # Closed forms of _e1_kernels: max_c e |c| = e at c = +-1.
+    for key in ("max_abs_empirical_minus_target", "max_abs_empirical_minus_exact"):
+        got = numbers[key]["c^3"]
+        assert list(got) == ["8", "32"], key
+        np.testing.assert_allclose([got["8"], got["32"]], [0.1, 0.01], rtol=1e-12)
+    assert numbers["max_std_empirical"]["c^3"] == pytest.approx(
+        {"8": 0.3, "32": 0.03}, rel=1e-12
+    )
+    assert numbers["max_abs_exact_minus_target"] == {"c^3": 0.0}
+    table = summary.table
+    assert list(table["source"]) == ["exact", "empirical", "empirical"]
+    assert list(table["width"].iloc[1:]) == [8, 32]
+
+
+def test_figure1_gives_each_empirical_width_its_own_label_and_style():
+    tables = ResultTables.from_tables({"kernels": _e1_kernels()})
+    fig = figure_kernel_mimicry(tables)
+    ax = fig.figure.axes[0]
+    lines = {line.get_label(): line for line in ax.get_lines()}
+    narrow, wide = (
+        lines["empirical, width 8 (4 nets)"],
+        lines["empirical, width 32 (4 nets)"],
+    )
+    assert narrow.get_color() != wide.get_color()
+    assert narrow.get_linestyle() != wide.get_linestyle()
+    _, labels = ax.get_legend_handles_labels()
+    assert len(labels) == len(set(labels))
+    assert "width 8, 32" in fig.caption
+
+
+def _visible_tick_labels(lo: float, hi: float) -> list[str]:
+    fig, axes = new_figure(1, 1)
+    ax = axes[0, 0]
+    ax.plot([1, 1000], [lo, hi])
+    plain_log_axis(ax, "y")
+    fig.canvas.draw()
+    low, high = sorted(ax.get_ylim())
+    out = []
+    for locs, formatter in (
+        (ax.yaxis.get_majorticklocs(), ax.yaxis.get_major_formatter()),
+        (ax.yaxis.get_minorticklocs(), ax.yaxis.get_minor_formatter()),
+    ):
+        texts = formatter.format_ticks(locs)
+        out += [t for v, t in zip(locs, texts, strict=True) if low <= v <= high and t]
+    return out
+
+
+@pytest.mark.parametrize(
+    ("lo", "hi"), [(0.65, 0.95), (0.7, 0.75), (0.2, 3.0), (1e-3, 1.0), (150, 900)]
+)
+def test_log_axes_always_show_at_least_two_tick_labels(lo, hi):
+    labels = _visible_tick_labels(lo, hi)
+    assert len(labels) >= 2, labels
+    assert len(labels) <= 8, labels  # at most a few numbers per axis
+    for text in labels:  # plain numbers, no mathtext
+        float(text)
+
+
+def test_regression_note_explains_the_missing_deep_curve_for_mean_radius():
+    rows = pd.DataFrame(
+        {"architecture": ["1hl-relu", "1hl-ansatz"], "test_mse_mean": [0.5, 0.4]}
+    )
+    mean = regression_note(rows, "mean")
+    assert "uniform-radius" in mean and "where recorded" not in mean
+    assert "1HL ReLU" in mean
+    uniform = regression_note(rows, "uniform")
+    assert "uniform-radius" not in uniform
+
+
+def test_table1_caption_defines_the_reference_rows_without_a_bound():
+    caption = TABLE1_CAPTION.lower()
+    assert "antipode" in caption and "0 otherwise" in caption
+    assert "best" not in caption and "upper bound" not in caption
+
+
+def test_parity_summary_names_kernels_without_repeats():
+    c = np.array([-1.0, 0.0, 1.0])
+    kernels = pd.DataFrame(
+        {"experiment": "parity", "target": "1hl-0.5sin6z", "kind": "ntk",
+         "source": "exact", "architecture": "1hl-0.5sin6z", "c": c,
+         "value": 4.625 * c}
+    )  # fmt: skip
+    summary = summarize_parity(ResultTables.from_tables({"kernels": kernels}))
+    assert list(summary.table["kernel"]) == ["1hl-0.5sin6z ntk exact"]
+    assert summary.numbers["kernel_endpoints"]["1hl-0.5sin6z ntk exact"][
+        "k_at_c_min"
+    ] == pytest.approx(-4.625)
+
+
+def test_ansatz_parameter_table_puts_fitted_beside_paper():
+    designs = pd.DataFrame(
+        {"method": ["ansatz", "paper", "hermite"],
+         "ansatz": [list(range(7)), [3.8001, 1.06, -0.0794, 11.8106, 0.9341,
+                                     0.0968, 0.9010], None]}
+    )  # fmt: skip
+    table = ansatz_parameter_table(designs).set_index("parameter")
+    assert list(table.columns) == ["fitted here", "paper"]
+    assert table.loc["delta", "paper"] == 11.8106
+    assert table.loc["eta", "fitted here"] == 6.0
+
+
+def test_summary_legend_defines_the_columns_it_names():
+    line = legend_line("mimic_training", ["dataset", "gap_test_mse_to_4hl"])
+    assert line.startswith("Columns: gap_test_mse_to_4hl = ")
+    assert "dataset" not in line
+    assert legend_line("mimic_training", ["dataset"]) == ""
+
+
 # ---------------------------------------------------------------- smoke results
 
 
@@ -271,11 +416,13 @@ def test_kernel_mimicry_summary_equals_pointwise_maxima(smoke_tables):
     target = kernels[kernels["source"] == "target"].set_index(["target", "point"])
     for source in ("fit", "exact", "empirical"):
         part = kernels[kernels["source"] == source]
-        for name, group in part.groupby("target"):
+        for (name, width), group in part.groupby(["target", "width"], dropna=False):
             ref = target.loc[name]["value"]
             diff = group.set_index("point")["value"] - ref
             expected = float(np.abs(diff.dropna()).max())
             got = numbers[f"max_abs_{source}_minus_target"][name]
+            if source == "empirical":  # one number per width
+                got = got[str(int(width))]
             np.testing.assert_allclose(got, expected, rtol=RTOL, atol=1e-15)
     assert set(numbers["max_abs_fit_minus_target"]) == set(target.index.unique(0))
 

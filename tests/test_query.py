@@ -6,13 +6,14 @@ import io
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyarrow.dataset as ds
 import pytest
 import typer
 from typer.testing import CliRunner
 
 from jobs._cli_query import query
-from revntk_core.analysis import aggregate, filter_rows
+from revntk_core.analysis import aggregate, filter_rows, numeric_columns
 
 # Same numbers reduced by the same pandas code path or a CSV round trip at
 # 17 significant digits: equal to the last ulp or two.
@@ -61,6 +62,64 @@ def test_aggregate_matches_pandas_groupby_and_skips_nulls():
     assert whole["test_mse_max"].iloc[0] == frame["test_mse"].max()
     with pytest.raises(ValueError, match="`stats` must be among"):
         aggregate(frame, [], ["test_mse"], ["variance"])
+    with pytest.raises(ValueError, match="`architecture`: it is not numeric"):
+        aggregate(frame, [], ["architecture"])
+
+
+def test_numeric_columns_leave_out_text_and_dates():
+    frame = _frame().assign(
+        finished_at=pd.Timestamp("2026-01-01", tz="UTC"),
+        as_objects=pd.Series([1.5] * 24, dtype=object),
+    )
+    assert numeric_columns(frame) == ["as_objects", "seed", "test_mse", "width"]
+
+
+@pytest.fixture()
+def small_results(tmp_path):
+    """A results folder with one hive-partitioned metrics table and no failures."""
+    frame = _frame().assign(experiment="parity", epoch=np.arange(24) % 2 * 10)
+    ds.write_dataset(
+        pa.Table.from_pandas(frame),
+        tmp_path / "metrics",
+        format="parquet",
+        partitioning=ds.partitioning(
+            pa.schema([("experiment", pa.string())]), flavor="hive"
+        ),
+    )
+    return tmp_path
+
+
+def _invoke(results, *args: str):
+    return CliRunner().invoke(_app(), ["query", "--results", str(results), *args])
+
+
+def test_query_misuse_gets_a_named_error(small_results):
+    outcome = _invoke(small_results, "--agg", "architecture")
+    assert outcome.exit_code == 2
+    assert "'architecture' is not numeric" in outcome.output
+    assert "numeric columns are epoch, seed, test_mse, width" in outcome.output
+    outcome = _invoke(small_results, "--experiment", "nosuch")
+    assert outcome.exit_code == 2
+    assert "'nosuch'" in outcome.output
+    assert "experiments present: parity" in outcome.output
+    outcome = _invoke(small_results, "--agg", "test_mse", "--stat", "mode")
+    assert outcome.exit_code == 2 and "`--stat` must be one of" in outcome.output
+    outcome = _invoke(small_results.parent / "nowhere")
+    assert outcome.exit_code == 2 and "does not exist" in outcome.output
+
+
+def test_query_failures_table_absent_means_no_failed_tasks(small_results):
+    outcome = _invoke(small_results, "--table", "failures")
+    assert outcome.exit_code == 0
+    assert outcome.output.strip() == "no failed tasks"
+
+
+def test_query_epoch_with_no_rows_names_the_epochs_that_exist(small_results):
+    outcome = _invoke(small_results, "--experiment", "parity", "--epoch", "7")
+    assert outcome.exit_code == 0
+    assert "(no rows)" in outcome.output
+    assert "no row at --epoch 7" in outcome.output
+    assert "epochs 0, 10" in outcome.output
 
 
 def test_query_errors_name_the_problem(tmp_path):

@@ -12,7 +12,7 @@ import typer
 from typer.testing import CliRunner
 
 from jobs._cli_query import query
-from jobs._cli_report import build_report, report
+from jobs._cli_report import build_report, report, run_ids_text
 
 # A figure of two or more panels at the report's 150 dpi is well over this.
 MIN_PNG_WIDTH, MIN_PNG_HEIGHT = 600, 300
@@ -31,10 +31,31 @@ def _links(index_text: str) -> list[str]:
     return re.findall(r"\]\(([^)]+)\)", index_text)
 
 
+def test_report_on_a_results_dir_that_does_not_exist_is_an_error(tmp_path):
+    out = tmp_path / "report"
+    outcome = CliRunner().invoke(
+        _app(), ["report", "--results", str(tmp_path / "nope"), "--out", str(out)]
+    )
+    assert outcome.exit_code == 2
+    lines = outcome.output.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in outcome.output
+    assert "does not exist" in lines[0] and "revntk reproduce" in lines[0]
+    assert not out.exists()
+
+
+def test_run_ids_text_counts_driver_reductions():
+    ids = ["20261203T175202Z-a9774e", "driver-0cd2e806cdb5", "driver-1274c7d4e015"]
+    assert run_ids_text(ids) == (
+        "`20261203T175202Z-a9774e` and 2 driver-side reductions (run ids `driver-...`)"
+    )
+    assert run_ids_text(ids[:1]) == "`20261203T175202Z-a9774e`"
+    assert run_ids_text([]) == "not recorded"
+
+
 def test_report_on_missing_and_empty_results_lists_everything_missing(tmp_path):
     empty = tmp_path / "empty"
     empty.mkdir()
-    for results in (tmp_path / "does-not-exist", empty):
+    for results in (empty,):
         out = tmp_path / f"report-{results.name}"
         runner = CliRunner()
         outcome = runner.invoke(
@@ -108,6 +129,15 @@ def test_report_table1_and_summaries_from_smoke_results(smoke_report):
         summary = json.loads((out / "summaries" / f"{name}.json").read_text())
         assert summary["experiment"] == name
         assert "rows" in summary and "missing" in summary
+    index_text = index.read_text()
+    # Every summary table's columns are defined where they appear.
+    assert "gap_test_mse_to_4hl = mean over the epochs" in index_text
+    assert "max_abs_error = max over c" in index_text
+    # E2 shows the fitted ansatz parameters beside the paper's (SPEC eq. 19).
+    params = (out / "tables" / "ansatz_parameters.md").read_text()
+    assert "| parameter | fitted here | paper |" in params
+    assert "| delta |" in params and "| 11.8106 |" in params
+    assert "tables/ansatz_parameters.md" in index_text
     parity = json.loads((out / "summaries" / "parity.json").read_text())
     rows = {r["architecture"]: r for r in parity["table1"]}
     assert rows["chance"]["test_mse_mean"] == 1.0

@@ -25,7 +25,12 @@ from revntk_core.analysis._frames import (
     status_counts,
 )
 from revntk_core.analysis._kernels import kernel_curves, kernel_errors
-from revntk_core.analysis._query import AGG_STATS, aggregate, filter_rows
+from revntk_core.analysis._query import (
+    AGG_STATS,
+    aggregate,
+    filter_rows,
+    numeric_columns,
+)
 from revntk_core.analysis._report import (
     FigureArtifact,
     ReportContents,
@@ -94,6 +99,7 @@ __all__ = [
     "kernel_curves",
     "kernel_errors",
     "mean_std",
+    "numeric_columns",
     "parity_design",
     "parity_display",
     "parity_table",

@@ -23,6 +23,7 @@ from revntk_core.analysis._style import (
     plain_log_axis,
 )
 from revntk_core.analysis._training import (
+    DEEP_ARCH,
     architectures,
     curve_stats,
     sweep_stats,
@@ -155,6 +156,34 @@ def _plot_sweep(axes, sweep) -> None:
     legend(axes[0], loc="best")
 
 
+def regression_note(regression, normalisation: str) -> str:
+    """The caption's sentence on the dashed NTK-regression curves.
+
+    Names the architectures that have them. The 4HL ReLU NTK is computed by
+    its deep recursion, which needs every input on one sphere, so its
+    regression exists for uniform-radius inputs only; a 'mean' figure says
+    so instead of leaving the curve's absence unexplained.
+    """
+    have = []
+    if not regression.empty and "test_mse_mean" in regression.columns:
+        have = architectures(regression.dropna(subset=["test_mse_mean"]))
+    names = ", ".join(arch_label(a).replace(r"$\tilde\phi$", "phi~") for a in have)
+    if names:
+        note = (
+            "dashed: NTK kernel regression at the same time (infinite width), "
+            f"for {names}."
+        )
+    else:
+        note = "no NTK kernel-regression curves in these results."
+    if normalisation == "mean" and DEEP_ARCH not in have:
+        note += (
+            " The 4HL ReLU NTK regression is computed only for uniform-radius "
+            "inputs (its deep recursion needs all inputs on one sphere), so "
+            "this mean-radius figure has none."
+        )
+    return note
+
+
 def figures_mimic_training(tables: ResultTables) -> dict[str, CaptionedFigure]:
     """Figure 2, once per (dataset, normalisation) of the E3 results.
 
@@ -188,11 +217,8 @@ def figures_mimic_training(tables: ResultTables) -> dict[str, CaptionedFigure]:
         flat = list(axes.flat)
         _plot_design_panels(flat[0], flat[1], ansatz)
         here = select(stats, dataset=dataset, normalisation=norm)
-        _plot_curves(
-            [flat[2], flat[3], flat[4], flat[5]],
-            here,
-            select(regression, dataset=dataset, normalisation=norm),
-        )
+        kernel_here = select(regression, dataset=dataset, normalisation=norm)
+        _plot_curves([flat[2], flat[3], flat[4], flat[5]], here, kernel_here)
         _plot_sweep(
             [flat[6], flat[7]], select(sweep, dataset=dataset, normalisation=norm)
         )
@@ -206,8 +232,8 @@ def figures_mimic_training(tables: ResultTables) -> dict[str, CaptionedFigure]:
             "(dashed) against the 4HL ReLU NTK it mimics (black). (c-f) Train "
             "and test MSE and accuracy against epoch (log axis, epochs >= 1) "
             f"for the three architectures; lines: mean over {seeds} seeds, "
-            "bands: +-1 std; dashed: NTK kernel regression at the same time "
-            "(infinite width), where recorded. (g-h) Final test MSE and "
+            f"bands: +-1 std; {regression_note(kernel_here, norm)} (g-h) "
+            "Final test MSE and "
             "accuracy of the width sweep against trainable parameter count "
             "(bars: +-1 std over seeds)."
         )

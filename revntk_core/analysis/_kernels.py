@@ -10,6 +10,7 @@ finite nets) is compared with it point by point.
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -133,3 +134,50 @@ def kernel_errors(kernels: TableLike | None) -> pd.DataFrame:
         "n_nets",
     ]
     return pd.DataFrame(rows, columns=columns)
+
+
+def _width_key(width: Any) -> str:
+    """A finite width as ``"1024"``; no width (infinite) as ``"inf"``."""
+    if width is None or pd.isna(width):
+        return "inf"
+    return str(int(width))
+
+
+def errors_by_target(
+    errors: pd.DataFrame, source: str, column: str = "max_abs_error"
+) -> dict[str, Any]:
+    """``column`` of ``source``'s rows of :func:`kernel_errors` by target.
+
+    Returns ``{target: value}``.
+
+    Empirical curves, one per finite width, nest by width:
+    ``{target: {"<width>": value}}`` (widths ascending).
+    """
+    part = errors[errors["source"] == source]
+    if source != "empirical":
+        return {str(r.target): getattr(r, column) for r in part.itertuples(index=False)}
+    out: dict[str, dict[str, Any]] = {}
+    part = part.assign(_w=pd.to_numeric(part["width"], errors="coerce"))
+    for r in part.sort_values("_w", kind="stable").itertuples(index=False):
+        out.setdefault(str(r.target), {})[_width_key(r.width)] = getattr(r, column)
+    return out
+
+
+SOURCE_ORDER = ("target", "fit", "exact", "empirical")
+"""Kernel sources in the order tables and figures show them."""
+
+
+def sort_errors(errors: pd.DataFrame) -> pd.DataFrame:
+    """``errors`` sorted by target, source (fit, exact, empirical), width."""
+    rank = {s: i for i, s in enumerate(SOURCE_ORDER)}
+    keys = pd.DataFrame(
+        {
+            "target": errors["target"].astype(str),
+            "source": errors["source"].map(rank).fillna(len(rank)),
+            "width": pd.to_numeric(errors["width"], errors="coerce"),
+        }
+    )
+    order = keys.sort_values(
+        ["target", "source", "width"], kind="stable", na_position="first"
+    ).index
+    return errors.loc[order].reset_index(drop=True)

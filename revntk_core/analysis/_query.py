@@ -47,6 +47,39 @@ def filter_rows(
     return frame[mask].reset_index(drop=True)
 
 
+def numeric_columns(table: TableLike | None) -> list[str]:
+    """The columns of ``table`` that hold numbers, sorted.
+
+    A column counts as numeric when its dtype is numeric or boolean (not a
+    date or duration), or when
+    every non-null value converts to a number (an object column of
+    numbers); an all-null column does not count.
+    """
+    frame = as_frame(table)
+    out = []
+    for column in frame.columns:
+        series = frame[column]
+        if pd.api.types.is_datetime64_any_dtype(
+            series
+        ) or pd.api.types.is_timedelta64_dtype(series):
+            continue
+        if pd.api.types.is_bool_dtype(series) or pd.api.types.is_numeric_dtype(series):
+            out.append(str(column))
+            continue
+        if isinstance(series.dtype, pd.CategoricalDtype):
+            continue
+        present = series.dropna()
+        if present.empty or present.map(lambda v: isinstance(v, str | bytes)).any():
+            continue
+        try:
+            converted = pd.to_numeric(present, errors="coerce")
+        except (TypeError, ValueError):  # arrays or other objects in cells
+            continue
+        if converted.notna().all():
+            out.append(str(column))
+    return sorted(out)
+
+
 def aggregate(
     table: TableLike | None,
     group_by: Sequence[str],
@@ -70,7 +103,9 @@ def aggregate(
       One row per group: the ``group_by`` columns, then ``<column>_<stat>``.
 
     Raises:
-      ValueError: for an unknown column or statistic, or no columns.
+      ValueError: for an unknown column or statistic, a column of
+        ``columns`` that is not numeric (see :func:`numeric_columns`), or no
+        columns.
     """
     frame = as_frame(table)
     if not columns:
@@ -82,6 +117,13 @@ def aggregate(
         if column not in frame.columns:
             raise ValueError(
                 f"unknown column `{column}`; columns are {sorted(frame.columns)}."
+            )
+    numeric = numeric_columns(frame)
+    for column in columns:
+        if column not in numeric:
+            raise ValueError(
+                f"cannot aggregate `{column}`: it is not numeric "
+                f"(dtype {frame[column].dtype}); numeric columns are {numeric}."
             )
     spec = {}
     for column in columns:

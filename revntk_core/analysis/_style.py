@@ -169,21 +169,55 @@ def line_with_band(
 def plain_log_axis(ax: Axes, which: str) -> None:
     """A log scale on ``which`` ("x" or "y") with plain tick labels (0.3, 2000).
 
-    Minor ticks are labelled only when a decade or less is shown, so a short
-    range still gets numbers and a long one is not cluttered.
+    Decades (1, 10, 100) are always labelled. Minor ticks are labelled when a
+    decade or less is shown, or when fewer than two decades are in view: the
+    2, 3 and 5 multiples first, all of them (thinned to at most
+    :data:`MAX_MINOR_LABELS`) when that still leaves fewer than two labels.
+    So an axis always shows at least two numbers and a long one is not
+    cluttered.
     """
     axis = ax.xaxis if which == "x" else ax.yaxis
     (ax.set_xscale if which == "x" else ax.set_yscale)("log")
-
-    def minor(value: float, _pos: int) -> str:
-        low, high = sorted(axis.get_view_interval())
-        if low <= 0 or np.log10(high / low) > 1.2:
-            return ""
-        leading = round(value / 10 ** np.floor(np.log10(value)))
-        return f"{value:g}" if leading in (2, 3, 5) else ""
-
     axis.set_major_formatter(ticker.FuncFormatter(lambda v, _: f"{v:g}"))
-    axis.set_minor_formatter(ticker.FuncFormatter(minor))
+    axis.set_minor_formatter(_MinorLogFormatter(axis))
+
+
+MAX_MINOR_LABELS = 6  # more numbers than this crowd a 3-inch panel's axis
+
+
+class _MinorLogFormatter(ticker.Formatter):
+    """Labels the minor ticks of a log axis chosen by :func:`plain_log_axis`."""
+
+    def __init__(self, axis: Any) -> None:
+        self._axis = axis
+        self._labelled: list[float] = []
+
+    def set_locs(self, locs: Any) -> None:
+        super().set_locs(locs)
+        low, high = sorted(self._axis.get_view_interval())
+        if low <= 0:
+            self._labelled = []
+            return
+        visible = [float(v) for v in locs if low <= v <= high and v > 0]
+        majors = [v for v in self._axis.get_majorticklocs() if low <= v <= high]
+        preferred = [v for v in visible if _leading_digit(v) in (2, 3, 5)]
+        if len(majors) >= 2 and np.log10(high / low) > 1.2:
+            chosen = []
+        elif len(majors) + len(preferred) >= 2:
+            chosen = preferred
+        else:
+            step = -(-len(visible) // MAX_MINOR_LABELS)  # ceiling division
+            chosen = visible[::step]
+        self._labelled = chosen
+
+    def __call__(self, x: float, pos: int | None = None) -> str:
+        if any(np.isclose(x, v, rtol=1e-9, atol=0) for v in self._labelled):
+            return f"{x:g}"
+        return ""
+
+
+def _leading_digit(value: float) -> int:
+    return int(round(value / 10 ** np.floor(np.log10(value))))
 
 
 def legend(ax: Axes, **kwargs: Any) -> None:

@@ -17,8 +17,8 @@ import numpy as np
 import pandas as pd
 
 from revntk_core.analysis._frames import ResultTables, select, status_counts
-from revntk_core.analysis._kernels import kernel_errors
-from revntk_core.analysis._tables import parity_table
+from revntk_core.analysis._kernels import errors_by_target, kernel_errors, sort_errors
+from revntk_core.analysis._tables import ansatz_parameters, parity_table
 from revntk_core.analysis._training import (
     ANSATZ_ARCH,
     DEEP_ARCH,
@@ -80,22 +80,21 @@ def _rows(tables: ResultTables) -> dict[str, dict[str, int]]:
     return out
 
 
-def _errors_by(errors: pd.DataFrame, source: str) -> dict[str, float]:
-    part = errors[errors["source"] == source]
-    return {str(r.target): r.max_abs_error for r in part.itertuples(index=False)}
-
-
 def summarize_kernel_mimicry(tables: ResultTables) -> Summary:
     """E1: each target kernel against its fit, exact and empirical 1HL NTKs.
 
-    Numbers: ``max_abs_empirical_minus_target`` (per target: max over c of
-    |empirical - target|), the same for ``fit`` and ``exact``,
-    ``max_abs_empirical_minus_exact`` (finite-width deviation from the
-    designed net's own infinite-width kernel), ``max_std_empirical`` (largest
-    std over nets), and ``rows`` (row counts per table and status).
+    Numbers: ``max_abs_empirical_minus_target`` (per target and width,
+    ``{target: {"<width>": max over c of |empirical - target|}}``),
+    ``max_abs_fit_minus_target`` and ``max_abs_exact_minus_target`` (per
+    target, ``{target: value}``), ``max_abs_empirical_minus_exact``
+    (finite-width deviation from the designed net's own infinite-width
+    kernel, per target and width), ``max_std_empirical`` (largest std over
+    nets, per target and width), and ``rows`` (row counts per table and
+    status). The table is sorted by target, source (fit, exact, empirical)
+    and width.
     """
     tables = tables.experiment("kernel_mimicry")
-    errors = kernel_errors(tables.kernels)
+    errors = sort_errors(kernel_errors(tables.kernels))
     kernels = tables.kernels
     versus_exact = pd.DataFrame(columns=errors.columns)
     if not kernels.empty and "source" in kernels.columns:
@@ -105,13 +104,11 @@ def summarize_kernel_mimicry(tables: ResultTables) -> Summary:
     empirical = errors[errors["source"] == "empirical"]
     numbers = {
         "targets": sorted(str(t) for t in errors["target"].unique()),
-        "max_abs_empirical_minus_target": _errors_by(errors, "empirical"),
-        "max_abs_fit_minus_target": _errors_by(errors, "fit"),
-        "max_abs_exact_minus_target": _errors_by(errors, "exact"),
-        "max_abs_empirical_minus_exact": _errors_by(versus_exact, "empirical"),
-        "max_std_empirical": {
-            str(r.target): r.max_std for r in empirical.itertuples(index=False)
-        },
+        "max_abs_empirical_minus_target": errors_by_target(errors, "empirical"),
+        "max_abs_fit_minus_target": errors_by_target(errors, "fit"),
+        "max_abs_exact_minus_target": errors_by_target(errors, "exact"),
+        "max_abs_empirical_minus_exact": errors_by_target(versus_exact, "empirical"),
+        "max_std_empirical": errors_by_target(errors, "empirical", "max_std"),
         "rows": _rows(tables),
     }
     missing = []
@@ -141,7 +138,8 @@ def summarize_ansatz(tables: ResultTables) -> Summary:
 
     Numbers: ``designs`` (per method, e.g. ``ansatz`` and ``paper``: the
     design's own ``max_error``/``rms_error`` against the target, optimiser
-    cost, and the 7 ansatz parameters) and ``kernel_max_abs_error`` (per
+    cost, the 7 ansatz parameters as a list ``ansatz`` and by name,
+    ``parameters`` = {alpha: ..., ..., eta: ...}) and ``kernel_max_abs_error`` (per
     compared curve of the ``kernels`` table, max over c of |K - K_target|,
     computed here from the rows).
     """
@@ -152,6 +150,7 @@ def summarize_ansatz(tables: ResultTables) -> Summary:
         entry = {c: row.get(c) for c in _DESIGN_COLUMNS}
         params = row.get("ansatz")
         entry["ansatz"] = list(params) if params is not None else None
+        entry["parameters"] = ansatz_parameters(params)
         entry["status"] = row.get("status")
         by_method[str(row.get("method"))] = entry
     errors = kernel_errors(tables.kernels)
@@ -313,13 +312,26 @@ def coefficient_numbers(coeffs: Any) -> dict[str, Any]:
     }
 
 
+def _curve_name(parts: Any) -> str:
+    """Key parts joined by spaces, nulls and repeats left out (first kept)."""
+    seen: list[str] = []
+    for part in parts:
+        if part is None or (isinstance(part, float) and math.isnan(part)):
+            continue
+        if str(part) not in seen:
+            seen.append(str(part))
+    return " ".join(seen)
+
+
 def summarize_parity(tables: ResultTables) -> Summary:
     """E4: Table 1's values, and the 0.5 sin(6z) NTK's coefficients.
 
     Numbers: ``table1`` (records of :func:`parity_table`), ``design`` (the
     chosen design's target and :func:`coefficient_numbers` of its
-    ``fit_coeffs``), ``kernel_endpoints`` (per kernel curve, K at the
-    smallest and largest c: an odd kernel has K(-1) = -K(1)).
+    ``fit_coeffs``), ``kernel_endpoints`` (per kernel curve, named by its
+    target, kind, source and architecture with repeats left out, e.g.
+    ``"1hl-0.5sin6z ntk exact"``: K at the smallest and largest c; an odd
+    kernel has K(-1) = -K(1)).
     """
     tables = tables.experiment("parity")
     table = parity_table(tables.metrics)
@@ -330,7 +342,7 @@ def summarize_parity(tables: ResultTables) -> Summary:
         keys = [k for k in ("target", "kind", "source", "architecture") if k in kernels]
         for key, group in kernels.groupby(keys, dropna=False, sort=False):
             group = group.sort_values("c")
-            label = " ".join(str(k) for k in np.atleast_1d(key))
+            label = _curve_name(np.atleast_1d(key))
             endpoints[label] = {
                 "c_min": group["c"].iloc[0],
                 "k_at_c_min": group["value"].iloc[0],

@@ -28,9 +28,19 @@ REFERENCE_ROWS: tuple[tuple[str, float, float], ...] = (
 )
 """(name, test MSE, test accuracy in %) of Table 1's reference rows.
 
-"chance" always predicts 0 on +-1 labels (MSE 1, accuracy 50%); the "ideal odd
-kernel" is the best any odd kernel can do on 11-bit parity (MSE 0.5, 75%).
+"chance" always predicts 0 on +-1 labels (MSE 1; accuracy 50%, a 0 counted as
+a coin flip). "ideal odd kernel" is the paper's reference for a predictor that
+uses only the fact that the target is odd, f(-x) = -f(x): on a test point x it
+predicts minus the label of the antipode -x when -x is in the training set and
+0 otherwise. About half the antipodes train, so MSE 0.5 and accuracy 75%.
+Neither row bounds what a trained net can reach.
 """
+
+ANSATZ_PARAMETER_NAMES = ("alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta")
+"""Names of the 7 parameters of the ansatz phi~ (SPEC eq. 19), in order."""
+
+ANSATZ_METHOD_LABELS = {"ansatz": "fitted here", "paper": "paper"}
+"""Column names of :func:`ansatz_parameter_table` per design ``method``."""
 
 TABLE1_COLUMNS = (
     "architecture",
@@ -128,6 +138,39 @@ def parity_table(metrics: TableLike | None) -> pd.DataFrame:
     for column in ("trials", "ok", "diverged", "failed"):
         out[column] = out[column].astype("int64")
     return out
+
+
+def ansatz_parameters(params: Any) -> dict[str, float] | None:
+    """``{alpha: ..., ..., eta: ...}`` of 7 ansatz parameters (else ``None``)."""
+    if params is None or isinstance(params, float | str):
+        return None
+    values = np.asarray(params, float).ravel()
+    if values.size != len(ANSATZ_PARAMETER_NAMES):
+        return None
+    return {n: float(v) for n, v in zip(ANSATZ_PARAMETER_NAMES, values, strict=True)}
+
+
+def ansatz_parameter_table(designs: TableLike | None) -> pd.DataFrame:
+    """The ansatz parameters of each E2 design, side by side.
+
+    One row per parameter (alpha..eta), one column per design row with 7
+    ansatz parameters, named by :data:`ANSATZ_METHOD_LABELS` (``fitted
+    here``, ``paper``) or by the row's method. Empty when no design has them.
+    """
+    frame = as_frame(designs)
+    columns: dict[str, list[float]] = {}
+    for row in frame.to_dict("records"):
+        params = ansatz_parameters(row.get("ansatz"))
+        if params is None:
+            continue
+        method = str(row.get("method"))
+        name = ANSATZ_METHOD_LABELS.get(method, method)
+        while name in columns:
+            name += "'"
+        columns[name] = list(params.values())
+    if not columns:
+        return pd.DataFrame(columns=["parameter"])
+    return pd.DataFrame({"parameter": list(ANSATZ_PARAMETER_NAMES), **columns})
 
 
 def _pm(mean: float, std: float, digits: int, suffix: str = "") -> str:
