@@ -18,6 +18,7 @@ from cluster._reduce import Moments, dataset, iter_table, merge_all, read_table
 from cluster._scheduler import (
     DEFAULT_MAX_IN_FLIGHT,
     DEFAULT_WORKER_ENV,
+    PROGRESS_LOGGER,
     RunSummary,
     new_run_id,
     run_tasks,
@@ -30,6 +31,7 @@ __all__ = [
     "DEFAULT_WORKER_ENV",
     "FAILURES_SCHEMA",
     "FAILURES_TABLE",
+    "PROGRESS_LOGGER",
     "PROVENANCE_SCHEMA",
     "TASK_ID_HEX",
     "Moments",

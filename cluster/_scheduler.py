@@ -37,6 +37,12 @@ from cluster._task import Task, check_name
 
 logger = logging.getLogger(__name__)
 
+#: Logger of the progress lines written when stderr is not a terminal. It is
+#: separate so that a command line can show progress (INFO) while the rest of
+#: ``cluster`` logs only warnings.
+PROGRESS_LOGGER = "cluster.progress"
+progress_logger = logging.getLogger(PROGRESS_LOGGER)
+
 #: Environment every worker gets unless ``worker_env`` overrides it: tasks
 #: that share a GPU must not each preallocate 75 % of its memory (JAX default).
 DEFAULT_WORKER_ENV = {"XLA_PYTHON_CLIENT_PREALLOCATE": "false"}
@@ -126,7 +132,8 @@ def _check_env(worker_env: Mapping[str, str] | None) -> dict[str, str]:
 
 
 class _Progress:
-    """tqdm on a terminal, else a log line every LOG_INTERVAL_S seconds."""
+    """tqdm on a terminal, else an INFO line of the :data:`PROGRESS_LOGGER`
+    every LOG_INTERVAL_S seconds and one at the end."""
 
     def __init__(self, enabled: bool, total: int, run_id: str):
         self.total, self.run_id = total, run_id
@@ -154,7 +161,7 @@ class _Progress:
         elapsed = self.last_log - self.start
         left = self.total - finished
         eta = f"{elapsed / finished * left:.0f}s" if finished else "?"
-        logger.info(
+        progress_logger.info(
             "run %s: %d/%d done, %d failed, %d left, ETA %s",
             self.run_id,
             self.done,

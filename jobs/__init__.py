@@ -27,9 +27,11 @@ from typing import Any
 
 from ._spec_base import (
     PRESETS,
+    DatasetsUnavailableError,
     ExperimentSpec,
     SpecError,
     build_spec,
+    has_field,
     spec_hash,
 )
 
@@ -37,10 +39,13 @@ __all__ = [
     "ALIASES",
     "EXPERIMENTS",
     "PRESETS",
+    "DatasetsUnavailableError",
     "ExperimentSpec",
     "SpecError",
     "experiment_module",
     "load_spec",
+    "load_specs",
+    "preflight",
     "resolve_experiment",
     "run_experiment",
     "run_spec",
@@ -103,6 +108,65 @@ def load_spec(
     return build_spec(model, preset=preset, spec_file=spec_file, overrides=overrides)
 
 
+def load_specs(
+    names: Sequence[str],
+    *,
+    preset: str | None = "smoke",
+    overrides: Sequence[str] | None = None,
+) -> list[ExperimentSpec]:
+    """Specs of several experiments sharing one list of overrides.
+
+    Each ``"field=value"`` applies to every experiment whose spec has that
+    field (``resources.num_gpus=0`` to all four, ``trials=4`` to parity
+    only). This is ``revntk reproduce --set``.
+
+    Args:
+        names: experiment names or aliases.
+        preset: as for :func:`load_spec`.
+        overrides: ``"field=value"`` strings.
+
+    Raises:
+        SpecError: an override whose field no experiment of ``names`` has,
+            or any problem of one spec.
+    """
+    from ._specs import SPEC_MODELS
+
+    names = [resolve_experiment(n) for n in names]
+    overrides = list(overrides or ())
+    chosen: dict[str, list[str]] = {n: [] for n in names}
+    for text in overrides:
+        path = text.split("=", 1)[0].strip()
+        takers = [n for n in names if has_field(SPEC_MODELS[n], path)]
+        if "=" in text and not takers:
+            top = path.split(".")[0]
+            for n in names:  # a known field, wrongly addressed: its own error
+                if has_field(SPEC_MODELS[n], top):
+                    load_spec(n, preset=preset, overrides=[text])
+            raise SpecError(
+                f"`--set {text}`: no experiment of this run ({', '.join(names)}) "
+                f"has a field `{path}`; see `revntk spec NAME` for the fields"
+            )
+        for n in takers or names:  # no '=': let load_spec report the syntax
+            chosen[n].append(text)
+    return [load_spec(n, preset=preset, overrides=chosen[n]) for n in names]
+
+
+def preflight(spec: ExperimentSpec) -> None:
+    """Checks what a spec needs beyond its fields, before Ray or any task.
+
+    For E3 that every required dataset loads (downloading it into the cache
+    if allowed) and a note for each optional dataset that is skipped; the
+    other experiments need nothing. :func:`run_spec` calls it first.
+
+    Raises:
+        DatasetsUnavailableError: a required dataset cannot be loaded; the
+            message has one line per dataset.
+    """
+    check = getattr(experiment_module(spec.experiment), "preflight", None)
+    if check is not None:
+        check(spec)
+
+
 def _merge_summaries(summaries: list[Any]):
     from cluster import RunSummary
 
@@ -142,16 +206,24 @@ def run_spec(
     results: str | os.PathLike[str],
     address: str | None = None,
     progress: bool = True,
+    check: bool = True,
 ):
     """Runs a validated spec to completion; returns a ``cluster.RunSummary``.
 
-    Connects to Ray (``address``, else ``RAY_ADDRESS``, else a local Ray in
-    this process), then schedules the experiment's phases. Finished tasks in
-    ``results`` are skipped, so a rerun completes an interrupted run.
+    Runs :func:`preflight` (unless ``check`` is False: the caller already
+    did), connects to Ray (``address``, else ``RAY_ADDRESS``, else a local
+    Ray in this process), then schedules the experiment's phases. Finished
+    tasks in ``results`` are skipped, so a rerun completes an interrupted run.
+
+    Raises:
+        DatasetsUnavailableError: a required dataset cannot be loaded
+            (nothing ran, Ray was not started).
     """
     from ._runner import RunContext
 
     module = experiment_module(spec.experiment)
+    if check:
+        preflight(spec)
     _connect(address)
     ctx = RunContext(spec, pathlib.Path(results), progress=progress)
     logger.info("%s: spec hash %s", spec.experiment, ctx.spec_hash)
@@ -195,7 +267,8 @@ def run_experiment(
         The ``cluster.RunSummary`` of all phases together.
 
     Raises:
-        SpecError: for an invalid spec (nothing ran).
+        SpecError: for an invalid spec or a required dataset that cannot be
+            loaded (:class:`DatasetsUnavailableError`); nothing ran.
     """
     spec = load_spec(name, preset=preset, spec_file=spec_file, overrides=overrides)
     return run_spec(spec, results=results, address=address, progress=progress)

@@ -350,14 +350,17 @@ def report(
         ),
     ] = pathlib.Path("results"),
     out: Annotated[
-        pathlib.Path,
+        pathlib.Path | None,
         typer.Option(
             "--out",
             help="Folder for the report: index.md, tables/ (.md, .tex, .csv), "
             "figures/ (.png, .pdf), summaries/ (.json), status.csv, specs/. "
-            "Created if needed; existing files of the same name are replaced.",
+            "Created if needed; existing files of the same name are replaced. "
+            "Default: a 'report' folder inside the results directory (where "
+            "`revntk reproduce` puts it).",
+            show_default=False,
         ),
-    ] = pathlib.Path("report"),
+    ] = None,
 ) -> None:
     """Write the paper's tables and figures from a results directory.
 
@@ -375,5 +378,5 @@ def report(
             err=True,
         )
         raise typer.Exit(code=2)
-    index = build_report(results, out)
+    index = build_report(results, out if out is not None else results / "report")
     typer.echo(f"report written: {index}")

@@ -21,6 +21,7 @@ import hashlib
 import json
 import pathlib
 import tomllib
+import typing
 from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar
 
@@ -29,12 +30,14 @@ import yaml
 
 __all__ = [
     "PRESETS",
+    "DatasetsUnavailableError",
     "ResourceSpec",
     "SpecError",
     "SpecModel",
     "ExperimentSpec",
     "apply_overrides",
     "build_spec",
+    "has_field",
     "load_preset",
     "load_spec_file",
     "spec_hash",
@@ -46,6 +49,14 @@ _PRESET_DIR = pathlib.Path(__file__).resolve().parent / "presets"
 
 class SpecError(ValueError):
     """An experiment spec, preset, spec file or override is invalid."""
+
+
+class DatasetsUnavailableError(SpecError):
+    """A dataset the spec needs cannot be loaded (not cached, no download).
+
+    The message has one line per dataset naming the file and where to put
+    it; nothing has run.
+    """
 
 
 class SpecModel(pydantic.BaseModel):
@@ -121,19 +132,22 @@ def load_spec_file(path: str | pathlib.Path) -> dict[str, Any]:
     """
     path = pathlib.Path(path)
     if not path.is_file():
-        raise SpecError(f"`spec_file` {str(path)!r} does not exist")
+        raise SpecError(
+            f"`--spec {path}`: no such file; give a YAML or TOML file of spec "
+            "fields (`revntk spec NAME > FILE.yaml` writes one to start from)"
+        )
     try:
         if path.suffix == ".toml":
             data = tomllib.loads(path.read_text())
         else:
             data = yaml.safe_load(path.read_text())
     except (yaml.YAMLError, tomllib.TOMLDecodeError) as err:
-        raise SpecError(f"`spec_file` {str(path)!r} cannot be parsed: {err}") from err
+        raise SpecError(f"`--spec {path}`: cannot be parsed: {err}") from err
     if data is None:
         return {}
     if not isinstance(data, dict):
         raise SpecError(
-            f"`spec_file` {str(path)!r} must hold a mapping of field: value; "
+            f"`--spec {path}`: must hold a mapping of field: value; "
             f"got {type(data).__name__}"
         )
     return data
@@ -160,8 +174,45 @@ def _sub_model(annotation: Any) -> type[pydantic.BaseModel] | None:
     return None
 
 
-def _check_path(model: type[pydantic.BaseModel], parts: list[str], text: str) -> None:
-    """Raises SpecError unless the dotted ``parts`` name a field of ``model``."""
+def _is_list(annotation: Any) -> bool:
+    """Whether ``annotation`` is ``list[...]`` or ``list[...] | None``."""
+    if typing.get_origin(annotation) is list:
+        return True
+    return any(typing.get_origin(a) is list for a in typing.get_args(annotation))
+
+
+def _current_value(field: Any, node: Any, name: str) -> Any:
+    """The raw value of field ``name`` in ``node``, else the field's default,
+    as plain data."""
+    if isinstance(node, dict) and name in node:
+        return node[name]
+    default = field.get_default(call_default_factory=True)
+    return pydantic.TypeAdapter(field.annotation).dump_python(default, mode="json")
+
+
+def _list_item_error(text: str, path: str, value: Any) -> SpecError:
+    shown = yaml.safe_dump(
+        value, default_flow_style=True, width=float("inf"), sort_keys=False
+    )
+    return SpecError(
+        f"`--set {text}`: `{path}` is a list, and the items of a list cannot be "
+        f"set one by one; give the whole list instead. Its current value:\n"
+        f"  --set '{path}={shown.strip()}'"
+    )
+
+
+def _check_path(
+    model: type[pydantic.BaseModel],
+    parts: list[str],
+    text: str,
+    values: Mapping[str, Any] | None = None,
+) -> None:
+    """Raises SpecError unless the dotted ``parts`` name a field of ``model``.
+
+    ``values`` (the raw values so far) only serve to show the current value
+    of a list whose items the path tries to address.
+    """
+    node: Any = values or {}
     for depth, part in enumerate(parts):
         fields = model.model_fields
         if part not in fields:
@@ -171,6 +222,13 @@ def _check_path(model: type[pydantic.BaseModel], parts: list[str], text: str) ->
                 f"(fields of {where}: {', '.join(sorted(fields))})"
             )
         if depth < len(parts) - 1:
+            if _is_list(fields[part].annotation):
+                raise _list_item_error(
+                    text,
+                    ".".join(parts[: depth + 1]),
+                    _current_value(fields[part], node, part),
+                )
+            node = node.get(part) if isinstance(node, dict) else None
             sub = _sub_model(fields[part].annotation)
             if sub is None:
                 raise SpecError(
@@ -178,6 +236,16 @@ def _check_path(model: type[pydantic.BaseModel], parts: list[str], text: str) ->
                     f"no sub-fields"
                 )
             model = sub
+
+
+def has_field(model: type[pydantic.BaseModel], path: str) -> bool:
+    """Whether the dotted ``path`` (``"resources.num_gpus"``) names a field of
+    ``model``."""
+    try:
+        _check_path(model, path.strip().split("."), path)
+    except SpecError:
+        return False
+    return True
 
 
 def apply_overrides(
@@ -206,7 +274,7 @@ def apply_overrides(
         parts = path.strip().split(".")
         if not all(parts):
             raise SpecError(f"`--set {text}`: empty field name in {path!r}")
-        _check_path(model, parts, text)
+        _check_path(model, parts, text, out)
         try:
             value = yaml.safe_load(raw) if raw.strip() else None
         except yaml.YAMLError as err:

@@ -3,12 +3,12 @@
     revntk reproduce --preset quick        # E1-E4 on this machine, then the report
     revntk run parity --preset smoke --results results/ --set trials=4
     revntk design "c^4+c"                  # an activation for a target kernel
-    revntk report results/ --out report/
-    revntk query results/ --table metrics --group-by architecture
+    revntk report --results results/ --out report/
+    revntk query --results results/ --table metrics --group-by architecture
     revntk bench training                  # speed of a benchmark, as JSON
 
-Quiet by default (warnings and a progress bar); ``-v`` logs what happens,
-``-vv`` everything.
+Quiet by default (warnings and progress: a bar on a terminal, else a log line
+every 10 s); ``-v`` logs what happens, ``-vv`` everything.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ import sys  # noqa: E402
 from typing import Annotated  # noqa: E402
 
 import typer  # noqa: E402
+import typer.core  # noqa: E402
 import yaml  # noqa: E402
 
 from jobs import (  # noqa: E402
@@ -34,6 +35,8 @@ from jobs import (  # noqa: E402
     PRESETS,
     SpecError,
     load_spec,
+    load_specs,
+    preflight,
     resolve_experiment,
     run_spec,
     spec_hash,
@@ -47,7 +50,27 @@ __all__ = ["app", "main"]
 
 logger = logging.getLogger(__name__)
 
+
+class _FlagHelp:
+    """Shows ``--help`` as a plain flag, without a ``<bool>`` value type."""
+
+    def get_help_option(self, ctx):
+        option = super().get_help_option(ctx)
+        if option is not None:
+            option.metavar = ""
+        return option
+
+
+class _Group(_FlagHelp, typer.core.TyperGroup):
+    pass
+
+
+class _Command(_FlagHelp, typer.core.TyperCommand):
+    pass
+
+
 app = typer.Typer(
+    cls=_Group,
     name="revntk",
     help="Reverse-engineer neural tangent kernels: design activations from "
     "target kernels, run the paper's experiments (E1-E4) on Ray, and report. "
@@ -88,6 +111,7 @@ SetOpt = Annotated[
     list[str] | None,
     typer.Option(
         "--set",
+        metavar="FIELD=VALUE",
         help="Change one spec field: FIELD=VALUE, the value read as YAML, "
         "dotted paths for nested fields (--set seeds=3 --set "
         "sweep.widths=[16,64]). Repeatable. An unknown field is an error.",
@@ -103,7 +127,11 @@ SpecOpt = Annotated[
 ]
 ProgressOpt = Annotated[
     bool,
-    typer.Option("--progress/--no-progress", help="Show a progress bar."),
+    typer.Option(
+        "--progress/--no-progress",
+        metavar="",
+        help="Show progress: a bar on a terminal, else a log line every 10 s.",
+    ),
 ]
 
 
@@ -120,14 +148,17 @@ def _main(
             "-v",
             "--verbose",
             count=True,
-            help="Log what happens (-v) or everything, Ray and JAX included (-vv).",
+            metavar="",
+            show_default=False,
+            help="Log what happens; repeat the flag (-vv) to log everything, "
+            "Ray and JAX included.",
         ),
     ] = 0,
 ) -> None:
     configure_logging(verbose)
 
 
-@app.command()
+@app.command(cls=_Command)
 def run(
     name: Annotated[
         str, typer.Argument(help=f"Experiment to run: {_NAMES}.", show_default=False)
@@ -147,9 +178,9 @@ def run(
     try:
         experiment = resolve_experiment(name)
         cfg = load_spec(experiment, preset=preset.value, spec_file=spec, overrides=set_)
+        summary = run_spec(cfg, results=results, address=address, progress=progress)
     except SpecError as err:
         raise _fail(str(err)) from None
-    summary = run_spec(cfg, results=results, address=address, progress=progress)
     typer.echo(
         f"{experiment}: {summary.done} task(s) run, {summary.skipped} already done, "
         f"{summary.failed} failed; results in {results}"
@@ -158,7 +189,7 @@ def run(
         raise typer.Exit(code=1)
 
 
-@app.command()
+@app.command(cls=_Command)
 def reproduce(
     preset: PresetOpt = Preset.quick,
     results: ResultsOpt = pathlib.Path("results"),
@@ -179,17 +210,32 @@ def reproduce(
         ),
     ] = None,
     address: AddressOpt = None,
+    set_: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--set",
+            metavar="FIELD=VALUE",
+            help="Change one spec field of every experiment that has it, "
+            "e.g. --set resources.num_gpus=0 (all four) or --set trials=4 "
+            "(parity only); value read as YAML. Repeatable. A field that no "
+            "experiment has is an error.",
+        ),
+    ] = None,
     progress: ProgressOpt = True,
 ) -> None:
     """Reproduce the paper: E1-E4 in one Ray session, then the report.
 
-    Runs locally unless --address or RAY_ADDRESS names a cluster. CIFAR-10
-    is used only when it is already in the dataset cache. Ends by printing
-    where the report is.
+    Runs locally unless --address or RAY_ADDRESS names a cluster. Every spec
+    and dataset is checked before the first task: a dataset that cannot be
+    loaded stops the run (exit status 2). CIFAR-10 is optional in the quick
+    and paper presets: used only when its archive is already in the dataset
+    cache, else skipped with a note. Ends by printing where the report is.
     """
     try:
         names = [resolve_experiment(n) for n in only] if only else list(EXPERIMENTS)
-        specs = [load_spec(n, preset=preset.value) for n in names]
+        specs = load_specs(names, preset=preset.value, overrides=set_)
+        for cfg in specs:
+            preflight(cfg)
     except SpecError as err:
         raise _fail(str(err)) from None
     failed = 0
@@ -199,7 +245,12 @@ def reproduce(
             f"{spec_hash(cfg)[:12]})",
             err=True,
         )
-        summary = run_spec(cfg, results=results, address=address, progress=progress)
+        try:
+            summary = run_spec(
+                cfg, results=results, address=address, progress=progress, check=False
+            )
+        except SpecError as err:
+            raise _fail(str(err)) from None
         failed += summary.failed
         typer.echo(
             f"    {summary.done} task(s) run, {summary.skipped} already done, "
@@ -220,7 +271,7 @@ def reproduce(
         raise typer.Exit(code=1)
 
 
-@app.command("spec")
+@app.command("spec", cls=_Command)
 def show_spec(
     name: Annotated[
         str, typer.Argument(help=f"Experiment: {_NAMES}.", show_default=False)
@@ -252,7 +303,7 @@ def _benchmarks() -> list[str]:
     )
 
 
-@app.command()
+@app.command(cls=_Command)
 def bench(
     name: Annotated[
         str | None,
@@ -266,6 +317,7 @@ def bench(
         list[str] | None,
         typer.Option(
             "--set",
+            metavar="KEY=VALUE",
             help="Keyword argument of the benchmark's run(): KEY=VALUE, the "
             "value read as YAML. Repeatable.",
         ),
@@ -294,9 +346,9 @@ def bench(
     typer.echo(json.dumps(result, indent=2, default=str))
 
 
-app.command("design")(design)
-app.command("report")(report)
-app.command("query")(query)
+app.command("design", cls=_Command)(design)
+app.command("report", cls=_Command)(report)
+app.command("query", cls=_Command)(query)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -16,8 +16,10 @@ For each dataset x input normalisation x architecture:
   one also as a learning curve in phase ``"curve"``); for deep nets only on
   uniform-radius inputs, where the kernels depend on the cosines alone.
 
-CIFAR-10 runs only when it is in the dataset cache; otherwise it is skipped
-with a logged note. Run: ``python -m jobs.mimic_training --preset quick
+Every dataset of ``datasets`` must load (:func:`preflight` stops the run
+before any task starts if one cannot); those of ``optional_datasets``
+(CIFAR-10 by default) run only when in the dataset cache, else they are
+skipped with a logged note. Run: ``python -m jobs.mimic_training --preset quick
 --results DIR``.
 """
 
@@ -39,6 +41,7 @@ __all__ = [
     "cv_task",
     "execute",
     "main",
+    "preflight",
     "regression_task",
     "train_task",
 ]
@@ -262,31 +265,72 @@ def _regression_epochs(spec: MimicTrainingSpec) -> tuple[int, int]:
 
 
 def _datasets(spec: MimicTrainingSpec) -> list[str]:
-    """The spec's datasets that can be loaded, fetched into the cache now.
+    """The datasets to run: every required one, then the optional ones in the
+    cache (names in both lists count once, as required)."""
+    from revntk_core.datasets import is_available
 
-    CIFAR-10 is never downloaded here (it is large): it runs when present.
-    A UCI set missing from the cache is downloaded by the driver, once,
-    before any task starts; one that cannot be is skipped with a warning.
+    optional = [
+        name
+        for name in spec.optional_datasets
+        if name not in spec.datasets and is_available(name)
+    ]
+    return list(dict.fromkeys([*spec.datasets, *optional]))
+
+
+#: What to add to the skip note of an optional dataset, by name.
+_FILE_NOTES = {
+    "cifar10": " It must be the binary archive cifar-10-binary.tar.gz, not the "
+    "python (pickle) version cifar-10-python.tar.gz.",
+}
+
+
+def preflight(spec: MimicTrainingSpec) -> None:
+    """Makes sure every dataset of ``spec`` loads, before any task starts.
+
+    A required dataset (``datasets``) missing from the cache is downloaded
+    now, once, by the driver. Every one that cannot be is reported together
+    in a :class:`~jobs.DatasetsUnavailableError` (one line per dataset). An
+    optional dataset (``optional_datasets``, CIFAR-10 by default) that is not
+    in the cache is never downloaded: it is skipped with a logged note naming
+    the file to put where.
+
+    Raises:
+        DatasetsUnavailableError: some required dataset cannot be loaded.
     """
-    from revntk_core.datasets import DatasetError, is_available, load_dataset
+    from revntk_core.datasets import (
+        DatasetError,
+        is_available,
+        load_dataset,
+        unavailable_reason,
+    )
 
-    out = []
+    from ._spec_base import DatasetsUnavailableError
+
+    problems = []
     for name in spec.datasets:
-        if not is_available(name):
-            if name == "cifar10":
-                logger.warning(
-                    "skipping cifar10: not in the dataset cache (see "
-                    "revntk_core.datasets.data_dir()); put the CIFAR-10 python "
-                    "archive there to include it"
-                )
-                continue
-            try:
-                load_dataset(name, split_seed=spec.split_seed)
-            except DatasetError as err:
-                logger.warning("skipping %s: %s", name, err)
-                continue
-        out.append(name)
-    return out
+        if is_available(name):
+            continue
+        try:
+            load_dataset(name, split_seed=spec.split_seed)
+        except DatasetError as err:
+            problems.append(f"{name}: {' '.join(str(err).split())}")
+    if problems:
+        raise DatasetsUnavailableError(
+            f"{len(problems)} dataset(s) of {EXPERIMENT} cannot be loaded; "
+            "nothing ran:\n  " + "\n  ".join(problems)
+        )
+    for name in spec.optional_datasets:
+        if name in spec.datasets:
+            continue
+        reason = unavailable_reason(name)
+        if reason is not None:
+            logger.warning(
+                "skipping optional dataset %s: %s%s To require it instead, set "
+                "`datasets` to a list that includes it.",
+                name,
+                reason,
+                _FILE_NOTES.get(name, ""),
+            )
 
 
 def _ansatz(spec: MimicTrainingSpec, results) -> str | list[float]:

@@ -98,3 +98,108 @@ def test_bench_lists_the_benchmark_modules():
     assert listed == expected
     bad = runner.invoke(app, ["bench", "no_such_bench"])
     assert bad.exit_code == 2 and "unknown benchmark" in bad.output
+
+
+def test_global_help_shows_flags_without_value_types():
+    text = runner.invoke(app, ["--help"], terminal_width=200).output
+    assert "-v" in text and "repeat the flag" in text
+    for odd in ("<int>", "<bool>", "[default: 0]"):
+        assert odd not in text
+    run_help = runner.invoke(app, ["run", "--help"], terminal_width=200).output
+    assert "<bool>" not in run_help and "<list[str]>" not in run_help
+    assert "FIELD=VALUE" in run_help
+
+
+def _empty_offline_cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("REVNTK_OFFLINE", "1")
+    monkeypatch.setenv("REVNTK_DATA_DIR", str(tmp_path / "empty_cache"))
+
+    def forbidden(*args, **kwargs):
+        raise AssertionError("Ray was started although a dataset is missing")
+
+    monkeypatch.setattr("cluster.connect", forbidden)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["run", "mimic_training", "--preset", "smoke"],
+        ["reproduce", "--only", "e4", "--only", "e3", "--preset", "smoke"],
+    ],
+)
+def test_missing_dataset_exits_2_before_any_task(args, tmp_path, monkeypatch):
+    _empty_offline_cache(tmp_path, monkeypatch)
+    result = runner.invoke(app, [*args, "--results", str(tmp_path / "r")])
+    assert result.exit_code == 2, result.output
+    assert isinstance(result.exception, SystemExit)  # no traceback
+    lines = result.output.strip().splitlines()
+    assert lines[0].startswith("error: 1 dataset(s) of mimic_training")
+    assert lines[1].strip().startswith("balance-scale: balance-scale.data is not")
+    assert not (tmp_path / "r").exists()  # E4 did not run first either
+
+
+def test_module_entry_point_exits_2_for_a_missing_dataset(
+    tmp_path, monkeypatch, capsys
+):
+    from jobs import mimic_training
+
+    _empty_offline_cache(tmp_path, monkeypatch)
+    argv = ["--preset", "smoke", "--results", str(tmp_path / "r")]
+    assert mimic_training.main(argv) == 2
+    assert "balance-scale.data" in capsys.readouterr().err
+
+
+def test_reproduce_set_needs_a_field_some_experiment_has(tmp_path):
+    result = runner.invoke(
+        app, ["reproduce", "--set", "trialz=3", "--results", str(tmp_path / "r")]
+    )
+    assert result.exit_code == 2
+    assert "no experiment of this run" in result.output and "`trialz`" in result.output
+    assert not (tmp_path / "r").exists()
+
+
+@pytest.fixture
+def restore_logging():
+    import logging
+
+    names = [
+        "",
+        "jobs",
+        "cluster",
+        "ray",
+        "cluster.progress",
+        "ray._private.authentication.authentication_token_setup",
+    ]
+    levels = {n: logging.getLogger(n).level for n in names}
+    yield
+    for n, level in levels.items():
+        logging.getLogger(n).setLevel(level)
+
+
+def test_default_logging_shows_progress_and_hides_the_ray_token_notice(
+    restore_logging, caplog
+):
+    import logging
+
+    import cluster
+    from cluster._scheduler import _Progress
+    from jobs._logging import PROGRESS_LOGGER, RAY_AUTH_NOTICE_LOGGER, configure_logging
+
+    assert PROGRESS_LOGGER == cluster.PROGRESS_LOGGER
+    configure_logging(0)
+    progress = logging.getLogger(PROGRESS_LOGGER)
+    notice = logging.getLogger(RAY_AUTH_NOTICE_LOGGER)
+    assert progress.isEnabledFor(logging.INFO)
+    assert not logging.getLogger("cluster").isEnabledFor(logging.INFO)
+    assert not notice.isEnabledFor(logging.WARNING)
+    configure_logging(1)
+    assert notice.isEnabledFor(logging.WARNING)
+    configure_logging(0)
+    # Not on a terminal (pytest captures stderr): log lines, on that logger.
+    with caplog.at_level(logging.INFO, logger=PROGRESS_LOGGER):
+        bar = _Progress(True, 3, "r1")
+        bar.update(done=2, failed=1)
+        bar.close()
+        _Progress(False, 3, "r2").close()  # --no-progress: silent
+    lines = [r.getMessage() for r in caplog.records if r.name == PROGRESS_LOGGER]
+    assert lines and all("run r1: 2/3 done, 1 failed, 0 left" in m for m in lines)

@@ -509,3 +509,22 @@ def test_arrays_are_read_only():
     data = load_dataset("parity11")
     with pytest.raises(ValueError):
         data.x_train[0, 0] = 5.0
+
+
+def test_unavailable_reason_names_file_cache_path_and_fix(shared_data_dir, tmp_path):
+    from revntk_core.datasets import unavailable_reason
+
+    assert unavailable_reason("wine-quality-red", shared_data_dir) is None
+    assert unavailable_reason("parity11", tmp_path) is None  # no file needed
+    remote = DATASETS["cifar10"].files[0]
+    reason = unavailable_reason("cifar10", tmp_path)
+    assert reason.startswith(
+        f"cifar-10-binary.tar.gz is not in the dataset cache {tmp_path}."
+    )
+    for part in (remote.url, remote.sha256, str(tmp_path / remote.filename)):
+        assert part in reason
+    assert "\n" not in reason
+    (tmp_path / "winequality-red.csv").write_text("not the published file\n")
+    reason = unavailable_reason("wine-quality-red", tmp_path)
+    assert f"{tmp_path / 'winequality-red.csv'} has the wrong size or sha256" in reason
+    assert is_available("wine-quality-red", tmp_path) is False

@@ -215,3 +215,63 @@ def test_killed_driver_then_rerun_leaves_every_row_once(tmp_path, ray_session):
     assert len(keys) == len(spec.nets) * spec.trials and (keys == 1).all()
     kernels = _table(root, "kernels", "parity")
     assert (kernels[["target", "kind", "point"]].value_counts() == 1).all()
+
+
+# --- Datasets are checked before any task: required fail, optional skip ------
+
+
+def _forbid_ray(monkeypatch):
+    def forbidden(*args, **kwargs):
+        raise AssertionError("Ray was started although a dataset is missing")
+
+    monkeypatch.setattr("cluster.connect", forbidden)
+
+
+def test_missing_required_dataset_stops_the_run_before_ray(tmp_path, monkeypatch):
+    monkeypatch.setenv("REVNTK_OFFLINE", "1")
+    monkeypatch.setenv("REVNTK_DATA_DIR", str(tmp_path / "empty_cache"))
+    _forbid_ray(monkeypatch)
+    with pytest.raises(jobs.DatasetsUnavailableError) as info:
+        jobs.run_experiment(
+            "mimic_training",
+            preset="smoke",
+            results=tmp_path / "r",
+            overrides=["datasets=[balance-scale, wine-quality-red, cifar10]"],
+        )
+    lines = str(info.value).splitlines()
+    # A header, then one line per dataset that cannot load, naming its file,
+    # the cache path and the fix (breast-cancer ships with scikit-learn).
+    assert "3 dataset(s)" in lines[0] and len(lines) == 4
+    for line, name, file in zip(
+        lines[1:],
+        ["balance-scale", "wine-quality-red", "cifar10"],
+        ["balance-scale.data", "winequality-red.csv", "cifar-10-binary.tar.gz"],
+        strict=True,
+    ):
+        assert line.strip().startswith(f"{name}: {file} is not in the dataset cache")
+        assert str(tmp_path / "empty_cache" / file) in line
+    assert not (tmp_path / "r").exists()
+    assert isinstance(info.value, jobs.SpecError)  # exit status 2 on the CLI
+
+
+def test_missing_optional_cifar10_is_skipped_with_a_note(
+    tmp_path, monkeypatch, caplog, shared_data_dir
+):
+    from jobs import mimic_training
+
+    monkeypatch.setenv("REVNTK_OFFLINE", "1")
+    spec = jobs.load_spec(
+        "e3", preset="smoke", overrides=["optional_datasets=[cifar10]"]
+    )
+    with caplog.at_level("WARNING", logger="jobs"):
+        jobs.preflight(spec)  # no error: cifar10 is optional here
+    (note,) = [r.getMessage() for r in caplog.records if "cifar10" in r.getMessage()]
+    assert "skipping optional dataset cifar10" in note
+    assert str(shared_data_dir / "cifar-10-binary.tar.gz") in note
+    assert "not the python (pickle) version" in note
+    assert mimic_training._datasets(spec) == ["balance-scale"]
+    # Once the archive is in the cache, it runs.
+    monkeypatch.setattr(
+        "revntk_core.datasets.is_available", lambda name, data_dir=None: True
+    )
+    assert mimic_training._datasets(spec) == ["balance-scale", "cifar10"]

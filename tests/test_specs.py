@@ -173,3 +173,79 @@ def test_invalid_spec_starts_no_task(tmp_path, monkeypatch):
             "parity", preset="smoke", results=tmp_path / "r", overrides=["width=0"]
         )
     assert not (tmp_path / "r").exists()
+
+
+# --- Required and optional datasets, list items, wording, shared overrides ---
+
+
+def test_cifar10_is_optional_by_default_and_required_when_listed():
+    # The paper protocol and the quick preset list CIFAR-10 as optional (run
+    # only when cached); smoke runs exactly its one UCI set.
+    for preset in (None, "quick", "paper"):
+        spec = load_spec("e3", preset=preset)
+        assert spec.optional_datasets == ["cifar10"]
+        assert "cifar10" not in spec.datasets
+    assert load_spec("e3", preset="smoke").optional_datasets == []
+    # Asked for by name, it is required: `datasets` is what the run needs.
+    spec = load_spec("e3", preset="quick", overrides=["datasets=[cifar10]"])
+    assert spec.datasets == ["cifar10"]
+    with pytest.raises(SpecError, match="`optional_datasets`: unknown dataset"):
+        load_spec("e3", overrides=["optional_datasets=[mnist]"])
+
+
+def test_list_item_path_says_to_give_the_whole_list_with_its_current_value():
+    import yaml
+
+    with pytest.raises(SpecError) as info:
+        load_spec("e4", preset="smoke", overrides=["nets.0.activation=relu"])
+    message = str(info.value)
+    assert "`nets` is a list" in message and "one by one" in message
+    assert "unknown field" not in message
+    # The suggested --set holds the current value; pasted back it changes
+    # nothing.
+    suggestion = message.split("--set '", 1)[1].rstrip("'")
+    assert suggestion.startswith("nets=")
+    again = load_spec("e4", preset="smoke", overrides=[suggestion])
+    assert again == load_spec("e4", preset="smoke")
+    shown = yaml.safe_load(suggestion.removeprefix("nets="))
+    assert [n["name"] for n in shown] == ["4hl-relu", "1hl-10sin6z", "1hl-0.5sin6z"]
+    # Nested lists show the preset's value, not the model default.
+    with pytest.raises(SpecError, match=r"--set 'sweep\.widths=\[8, 32\]'"):
+        load_spec("e3", preset="smoke", overrides=["sweep.widths.1=3"])
+
+
+def test_bad_activation_says_activation_and_names_the_field():
+    with pytest.raises(SpecError) as info:
+        load_spec(
+            "e4", preset="smoke", overrides=["nets=[{name: a, activation: foo(z)}]"]
+        )
+    message = str(info.value)
+    assert "`nets.0.activation`: activation not understood: 'foo(z)'" in message
+    assert "`spec`" not in message
+
+
+def test_missing_spec_file_names_the_option(tmp_path):
+    path = tmp_path / "nonexist.yaml"
+    with pytest.raises(SpecError) as info:
+        load_spec("e4", spec_file=path)
+    assert f"`--spec {path}`: no such file" in str(info.value)
+    assert "`spec_file`" not in str(info.value)
+
+
+def test_shared_overrides_reach_every_spec_that_has_the_field():
+    names = list(EXPERIMENTS)
+    specs = jobs.load_specs(
+        names, preset="paper", overrides=["resources.num_gpus=0", "trials=4"]
+    )
+    assert [s.experiment for s in specs] == names
+    assert all(s.resources.num_gpus == 0 for s in specs)
+    parity = specs[names.index("parity")]
+    assert parity.trials == 4
+    assert load_spec("e4", preset="paper").resources.num_gpus == 0.25  # was set
+    with pytest.raises(SpecError, match="no experiment of this run .* `trialz`"):
+        jobs.load_specs(names, preset="paper", overrides=["trialz=4"])
+    # trials is a field of parity only: without parity, nobody takes it.
+    with pytest.raises(SpecError, match="no experiment of this run"):
+        jobs.load_specs(["e1", "e2"], preset="smoke", overrides=["trials=4"])
+    with pytest.raises(SpecError, match="`nets` is a list"):
+        jobs.load_specs(names, preset="smoke", overrides=["nets.0.name=x"])

@@ -19,6 +19,7 @@ from revntk_core.datasets._registry import (
     DatasetInfo,
     is_available,
     load_dataset,
+    unavailable_reason,
 )
 
 __all__ = [
@@ -36,4 +37,5 @@ __all__ = [
     "is_available",
     "load_dataset",
     "preprocess",
+    "unavailable_reason",
 ]

@@ -27,6 +27,7 @@ from revntk_core.datasets._errors import ChecksumError, DatasetNotFoundError
 
 __all__ = [
     "RemoteFile",
+    "cache_note",
     "data_dir",
     "fetch",
     "file_status",
@@ -145,6 +146,21 @@ def _check(path: pathlib.Path, remote: RemoteFile, what: str) -> None:
             "published version. Delete it so that the next load downloads it "
             f"again. {_fix_hint(remote, path.parent)}"
         )
+
+
+def cache_note(remote: RemoteFile, folder: pathlib.Path) -> str | None:
+    """None when ``remote`` is good in ``folder``, else one line saying what is
+    wrong (missing, or wrong size/sha256) and how to place the file by hand."""
+    status = file_status(remote, folder)
+    if status == "ok":
+        return None
+    path = folder / remote.filename
+    what = (
+        f"{remote.filename} is not in the dataset cache {folder}"
+        if status == "missing"
+        else f"{path} has the wrong size or sha256 (delete it)"
+    )
+    return f"{what}. {_fix_hint(remote, folder)}"
 
 
 def file_status(remote: RemoteFile, folder: pathlib.Path) -> str:

@@ -19,13 +19,25 @@ from collections.abc import Callable, Mapping
 import numpy as np
 
 from revntk_core.datasets import _cifar10, _synthetic, _tabular
-from revntk_core.datasets._cache import RemoteFile, fetch, file_status, resolve_dir
+from revntk_core.datasets._cache import (
+    RemoteFile,
+    cache_note,
+    fetch,
+    file_status,
+    resolve_dir,
+)
 from revntk_core.datasets._dataset import Dataset, DatasetMeta, RawData
 from revntk_core.datasets._errors import DatasetFormatError
 from revntk_core.datasets._preprocess import NORMALISATIONS, preprocess
 from revntk_core.datasets._splits import train_test_indices
 
-__all__ = ["DATASETS", "DatasetInfo", "is_available", "load_dataset"]
+__all__ = [
+    "DATASETS",
+    "DatasetInfo",
+    "is_available",
+    "load_dataset",
+    "unavailable_reason",
+]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -164,6 +176,24 @@ def is_available(name: str, data_dir: str | os.PathLike | None = None) -> bool:
     """
     folder = resolve_dir(data_dir)
     return all(file_status(f, folder) == "ok" for f in _info(name).files)
+
+
+def unavailable_reason(
+    name: str, data_dir: str | os.PathLike | None = None
+) -> str | None:
+    """Why ``name`` cannot load without a download, or None when it can.
+
+    One line covering every file that is missing from the cache or fails
+    its checksum, naming the file, the cache folder, its URL and sha256 and the path to
+    save it as. Jobs print it when they skip or refuse a dataset.
+
+    Raises:
+        ValueError: ``name`` is not a registered dataset.
+    """
+    folder = resolve_dir(data_dir)
+    notes = [cache_note(f, folder) for f in _info(name).files]
+    notes = [n for n in notes if n is not None]
+    return " ".join(notes) if notes else None
 
 
 def _circle(info: DatasetInfo, n_points: int | None, normalisation: str) -> Dataset:
