@@ -342,10 +342,20 @@ def test_iter_table_yields_one_table_per_done_file(tmp_path):
 
 
 def test_keyboard_interrupt_writes_the_manifest(tmp_path):
+    """Ctrl-C mid-run leaves a manifest marked interrupted.
+
+    Python's own SIGINT handler is installed for the test: a runner started
+    in the background by a non-interactive shell inherits SIGINT ignored,
+    and then no KeyboardInterrupt would ever arrive.
+    """
     store = cluster.ResultStore(tmp_path, ct.SCHEMAS)
     tasks = [_task(0), cluster.Task("exp", ct.interrupt, {"pid": os.getpid()})]
-    with pytest.raises(KeyboardInterrupt):
-        _run(tasks, store, run_id="ctrl-c", max_in_flight=1)
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            _run(tasks, store, run_id="ctrl-c", max_in_flight=1)
+    finally:
+        signal.signal(signal.SIGINT, previous)
     manifest = json.loads((tmp_path / "_runs" / "ctrl-c.json").read_text())
     assert manifest["state"] == "interrupted"
     statuses = {
