@@ -68,6 +68,15 @@ def design(
             max=0.999,
         ),
     ] = 0.1,
+    points: Annotated[
+        int,
+        typer.Option(
+            help="Number of fit points c = cos t, t evenly spaced on [0, pi], for "
+            "targets that are fitted (deep-net kernels, closed forms); it must "
+            "exceed the degree. Sampled targets use their own points.",
+            min=2,
+        ),
+    ] = 100,
     out: Annotated[
         pathlib.Path | None,
         typer.Option(
@@ -95,6 +104,7 @@ def design(
             kind=kind,
             signs=signs,
             endpoint_weight=endpoint_weight,
+            n_grid=points,
         )
     except (ValueError, TypeError, FileNotFoundError) as err:
         raise _fail(str(err)) from None

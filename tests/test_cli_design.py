@@ -88,3 +88,20 @@ def test_help_describes_every_option():
     for option in ("--degree", "--kind", "--signs", "--endpoint-weight", "--out"):
         assert option in result.output
     assert "ntk:4hl-relu" in result.output
+
+
+def test_more_fit_points_allow_a_higher_degree():
+    """exp(c) has all a_k = 1/k! > 0: at degree 120 the default 100 points are
+    too few (refused, naming the count), 200 points fit it, and the fit's
+    first coefficients are exp's own to the accuracy the print shows."""
+    refused = run("exp(c)", "--degree", "120", "--signs", "positive")
+    assert refused.exit_code == 2 and "100" in refused.output
+    fitted = run("exp(c)", "--degree", "120", "--signs", "positive", "--points", "200")
+    assert fitted.exit_code == 0, fitted.output
+    a = [
+        float(line.split()[1])
+        for line in fitted.output.splitlines()
+        if line.strip().startswith("a_")
+    ]
+    assert len(a) == 121
+    np.testing.assert_allclose(a[:3], [1.0, 1.0, 0.5], atol=1e-6)
