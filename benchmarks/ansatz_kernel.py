@@ -18,28 +18,19 @@ from __future__ import annotations
 import json
 import math
 import os
-import time
 import warnings
 from typing import Any
 
 import numpy as np
 from scipy import integrate
 
+from benchmarks._timing import best_time
 from revntk_core.kernels import PAPER_ANSATZ, ntk_1hl
 
 # Quadrature degrees of the numerical layer; its cost grows as deg^2 per entry.
 DEFAULT_DEGREES = (25, 50, 100, 200, 400)
 N_C = 100  # values of c, as in the product requirement (< 50 ms on one core)
 N_SPOT = 5  # c values checked against nested adaptive quadrature
-
-
-def _best_time(fn: Any, repeats: int) -> float:
-    best = math.inf
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - t0)
-    return best
 
 
 def _nested_quad_ntk(c: float) -> float:
@@ -104,7 +95,7 @@ def run(
             x = math.sqrt(2.0) * np.stack([np.cos(t), np.sin(t)], axis=1)
             c = np.clip(x @ x[0] / 2.0, -1.0, 1.0)
             exact = ntk_1hl(PAPER_ANSATZ, c)
-            exact_time = _best_time(lambda: ntk_1hl(PAPER_ANSATZ, c), repeats * 10)
+            exact_time = best_time(lambda: ntk_1hl(PAPER_ANSATZ, c), repeats * 10)
 
             spot_c = np.linspace(-1.0, 1.0, N_SPOT)
             spot_ref = np.array([_nested_quad_ntk(float(v)) for v in spot_c])
@@ -124,7 +115,7 @@ def run(
                 fn = jax.jit(lambda a, b, kf=kernel_fn: kf(a, b, "ntk"))
                 xs, x0 = jax.numpy.asarray(x), jax.numpy.asarray(x[:1])
                 theirs = np.asarray(fn(xs, x0).block_until_ready())[:, 0]  # compiles
-                elapsed = _best_time(
+                elapsed = best_time(
                     lambda f=fn, a=xs, b=x0: f(a, b).block_until_ready(), repeats
                 )
                 err = float(np.max(np.abs(theirs - exact) / np.abs(exact)))

@@ -44,6 +44,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from benchmarks._timing import best_time
 from revntk_core.engine import (
     FCN,
     choose_signs,
@@ -114,11 +115,7 @@ def _timed(fn, repeats: int) -> dict:
     out = fn()
     _block(out)
     first = time.perf_counter() - t0
-    best = math.inf
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        _block(fn())
-        best = min(best, time.perf_counter() - t0)
+    best = best_time(lambda: _block(fn()), repeats)
     mem = peak_extra_mb(lambda: _block(fn()))
     return {
         "time_s": best,

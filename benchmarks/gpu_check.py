@@ -38,6 +38,7 @@ import jax  # noqa: E402
 import jax.numpy as jnp  # noqa: E402
 import numpy as np  # noqa: E402
 
+from benchmarks._timing import best_time  # noqa: E402
 from revntk_core.engine import (  # noqa: E402
     FCN,
     TrainConfig,
@@ -78,20 +79,11 @@ def _device_peak_bytes() -> int | None:
     return None if not stats else int(stats.get("peak_bytes_in_use", 0))
 
 
-def _best(fn, repeats: int) -> float:
-    best = math.inf
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - t0)
-    return best
-
-
 def check_matmul(n: int) -> dict:
     a, b = jax.random.normal(jax.random.PRNGKey(0), (2, n, n), jnp.float32)
     mm = jax.jit(jnp.matmul)
     mm(a, b).block_until_ready()
-    t = _best(lambda: mm(a, b).block_until_ready(), 5)
+    t = best_time(lambda: mm(a, b).block_until_ready(), 5)
     return {"n": n, "time_s": t, "tflops": 2.0 * n**3 / t / 1e12}
 
 
@@ -104,7 +96,7 @@ def check_e1(width: int, n_nets: int) -> dict:
     t0 = time.perf_counter()
     run().per_net.block_until_ready()
     first = time.perf_counter() - t0
-    t_run = _best(lambda: run().per_net.block_until_ready(), 2)
+    t_run = best_time(lambda: run().per_net.block_until_ready(), 2)
     stats = run()
     exact = ntk_1hl(act, np.clip(x @ x[0] / 2.0, -1.0, 1.0))
     mean = np.asarray(stats.mean[:, 0], np.float64)

@@ -16,12 +16,12 @@ from __future__ import annotations
 
 import json
 import os
-import time
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
+from benchmarks._timing import best_time
 from revntk_core.engine import FCN, TrainConfig, device_info, train_multi_seed
 
 DEEP_EPOCHS = 200
@@ -47,15 +47,6 @@ def _scale() -> float:
     return value
 
 
-def _best_time(fn, repeats: int = REPEATS) -> float:
-    best = np.inf
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - t0)
-    return best
-
-
 def matmul_flops(n: int = MATMUL_N, *, repeats: int = REPEATS) -> float:
     """Measured float32 FLOP/s of an ``n x n`` by ``n x n`` matmul."""
     key_a, key_b = jax.random.split(jax.random.PRNGKey(0))
@@ -63,7 +54,7 @@ def matmul_flops(n: int = MATMUL_N, *, repeats: int = REPEATS) -> float:
     b = jax.random.normal(key_b, (n, n), jnp.float32)
     mm = jax.jit(lambda a, b: a @ b)
     mm(a, b).block_until_ready()
-    t = _best_time(lambda: mm(a, b).block_until_ready(), repeats)
+    t = best_time(lambda: mm(a, b).block_until_ready(), repeats)
     return 2.0 * n**3 / t
 
 
@@ -98,7 +89,7 @@ def bench_deep(
     warm = TrainConfig(epochs=1, step_size=0.1)
     cfg = TrainConfig(epochs=epochs, step_size=0.1)
     train_multi_seed(fcn, [0], x, y, xt, yt, warm)  # compile once
-    t = _best_time(lambda: train_multi_seed(fcn, [0], x, y, xt, yt, cfg), repeats)
+    t = best_time(lambda: train_multi_seed(fcn, [0], x, y, xt, yt, cfg), repeats)
     flops = gd_epoch_flops(fcn, n) * epochs / t
     return {"epochs": epochs, "seconds": t, "epochs_per_s": epochs / t, "flops": flops}
 
@@ -130,10 +121,10 @@ def bench_parity(
     t_multi = t_loop = t_vmap = np.inf
     for _ in range(repeats):  # alternate, so load from others hits all alike
         t_multi = min(
-            t_multi, _best_time(lambda: train_multi_seed(fcn, seeds, *args, cfg), 1)
+            t_multi, best_time(lambda: train_multi_seed(fcn, seeds, *args, cfg), 1)
         )
-        t_loop = min(t_loop, _best_time(loop, 1))
-        t_vmap = min(t_vmap, _best_time(vmap_all, 1))
+        t_loop = min(t_loop, best_time(loop, 1))
+        t_vmap = min(t_vmap, best_time(vmap_all, 1))
     work = n_seeds * epochs
     return {
         "epochs": epochs,

@@ -12,6 +12,8 @@ from typing import Annotated
 import numpy as np
 import typer
 
+from jobs._cli_errors import fail
+
 _TARGET_HELP = (
     "Target kernel K(c). Polynomials and closed forms in c: 'c^3', 'c^4+c', "
     "'0.5*c^2+c', 'sinh(2c)', 'cosh(2c)', 'exp(c)'; power-series coefficients: "
@@ -20,11 +22,6 @@ _TARGET_HELP = (
     "'deep:ntk:depth=4,activation=relu,W_std=1.414,b_std=0.1'; sampled values: "
     "'file:kernel.csv' (two columns c, K) or 'file:kernel.npz' (arrays c, K)."
 )
-
-
-def _fail(message: str) -> typer.Exit:
-    typer.echo(f"error: {message}", err=True)
-    return typer.Exit(code=2)
 
 
 def _table(title: str, symbol: str, values) -> list[str]:
@@ -107,7 +104,7 @@ def design(
             n_grid=points,
         )
     except (ValueError, TypeError, FileNotFoundError) as err:
-        raise _fail(str(err)) from None
+        raise fail(str(err)) from None
     sign_text = "".join("+" if s > 0 else "-" for s in result.signs)
     fit_text = "exact (polynomial target)" if result.exact else "PSD least squares"
     lines = [
@@ -130,7 +127,7 @@ def design(
             out.parent.mkdir(parents=True, exist_ok=True)
             out.write_text(json.dumps(result.to_dict(), indent=2, default=_jsonable))
         except OSError as err:
-            raise _fail(f"could not write `--out` {out}: {err}") from None
+            raise fail(f"could not write `--out` {out}: {err}") from None
         typer.echo(f"\nwrote {out}")
 
 

@@ -17,16 +17,12 @@ import pyarrow as pa
 import pyarrow.dataset as ds
 import typer
 
+from jobs._cli_errors import fail
 from jobs._cli_report import open_table
 from revntk_core.analysis import AGG_STATS, TABLE_NAMES, aggregate, numeric_columns
 
 FAILURES_TABLE = "failures"
 """Written only when a task failed: its absence means no task failed."""
-
-
-def _fail(message: str) -> typer.Exit:
-    typer.echo(f"error: {message}", err=True)
-    return typer.Exit(code=2)
 
 
 def _filter_expression(filters: dict[str, list], schema: pa.Schema) -> Any:
@@ -35,7 +31,7 @@ def _filter_expression(filters: dict[str, list], schema: pa.Schema) -> Any:
         if not values:
             continue
         if column not in schema.names:
-            raise _fail(
+            raise fail(
                 f"`--{column}`: the table has no column {column!r}; its columns "
                 f"are {', '.join(schema.names)}"
             )
@@ -60,7 +56,7 @@ def _check_experiments(data: ds.Dataset, wanted: list[str] | None, table: str) -
     present = sorted({str(v) for v in column.to_pylist() if v is not None})
     unknown = [e for e in wanted if e not in present]
     if unknown:
-        raise _fail(
+        raise fail(
             f"`--experiment`: no rows of {', '.join(map(repr, unknown))} in table "
             f"{table!r}; experiments present: {', '.join(present) or 'none'}"
         )
@@ -92,7 +88,7 @@ def _run_sql(results: pathlib.Path, sql: str) -> pd.DataFrame:
     try:
         import duckdb
     except ImportError:
-        raise _fail(
+        raise fail(
             "`--sql` needs DuckDB: pip install duckdb (part of the `full` extra)"
         ) from None
     connection = duckdb.connect()
@@ -102,7 +98,7 @@ def _run_sql(results: pathlib.Path, sql: str) -> pd.DataFrame:
     try:
         return connection.execute(sql).df()
     except duckdb.Error as err:
-        raise _fail(f"`--sql` failed: {err}") from None
+        raise fail(f"`--sql` failed: {err}") from None
 
 
 def _write_output(frame: pd.DataFrame, output: pathlib.Path) -> None:
@@ -112,7 +108,7 @@ def _write_output(frame: pd.DataFrame, output: pathlib.Path) -> None:
     elif output.suffix == ".parquet":
         frame.to_parquet(output, index=False)
     else:
-        raise _fail(f"`--output` must end in .csv or .parquet, got {output.name!r}")
+        raise fail(f"`--output` must end in .csv or .parquet, got {output.name!r}")
 
 
 def query(
@@ -228,9 +224,9 @@ def query(
         frame = _run_sql(results, sql)
     else:
         if table not in TABLE_NAMES:
-            raise _fail(f"`--table` must be one of {list(TABLE_NAMES)}, got {table!r}")
+            raise fail(f"`--table` must be one of {list(TABLE_NAMES)}, got {table!r}")
         if not results.is_dir():
-            raise _fail(
+            raise fail(
                 f"results directory {results} does not exist (--results); "
                 "produce results with `revntk run` or `revntk reproduce`"
             )
@@ -239,10 +235,10 @@ def query(
             if table == FAILURES_TABLE:
                 typer.echo("no failed tasks")
                 return
-            raise _fail(f"no table {table!r} in {results} (looked for {path})")
+            raise fail(f"no table {table!r} in {results} (looked for {path})")
         for name in stat or ():
             if name not in AGG_STATS:
-                raise _fail(f"`--stat` must be one of {list(AGG_STATS)}, got {name!r}")
+                raise fail(f"`--stat` must be one of {list(AGG_STATS)}, got {name!r}")
         data = open_table(path)
         filters = {
             "experiment": experiment,
@@ -262,7 +258,7 @@ def query(
                 numeric = numeric_columns(frame)
                 for column in agg:
                     if column in frame.columns and column not in numeric:
-                        raise _fail(
+                        raise fail(
                             f"`--agg {column}`: column {column!r} is not numeric; "
                             f"numeric columns are {', '.join(numeric)}"
                         )
@@ -270,14 +266,14 @@ def query(
                     frame, group_by or [], agg, stat or ("mean", "std", "count")
                 )
             elif group_by:
-                raise _fail("`--group-by` needs at least one `--agg` column")
+                raise fail("`--group-by` needs at least one `--agg` column")
             elif columns:
                 unknown = sorted(set(columns) - set(frame.columns))
                 if unknown:
-                    raise _fail(f"`--column`: unknown columns {unknown}")
+                    raise fail(f"`--column`: unknown columns {unknown}")
                 frame = frame[list(columns)]
         except ValueError as err:
-            raise _fail(str(err)) from None
+            raise fail(str(err)) from None
     if output is not None:
         _write_output(frame, output)
         typer.echo(f"{len(frame)} rows written to {output}")

@@ -42,6 +42,7 @@ from jobs import (  # noqa: E402
     spec_hash,
 )
 from jobs._cli_design import design  # noqa: E402
+from jobs._cli_errors import fail  # noqa: E402
 from jobs._cli_query import query  # noqa: E402
 from jobs._cli_report import report  # noqa: E402
 from jobs._logging import configure_logging  # noqa: E402
@@ -135,11 +136,6 @@ ProgressOpt = Annotated[
 ]
 
 
-def _fail(message: str, code: int = 2) -> typer.Exit:
-    typer.echo(f"error: {message}", err=True)
-    return typer.Exit(code=code)
-
-
 @app.callback()
 def _main(
     verbose: Annotated[
@@ -180,7 +176,7 @@ def run(
         cfg = load_spec(experiment, preset=preset.value, spec_file=spec, overrides=set_)
         summary = run_spec(cfg, results=results, address=address, progress=progress)
     except SpecError as err:
-        raise _fail(str(err)) from None
+        raise fail(str(err)) from None
     typer.echo(
         f"{experiment}: {summary.done} task(s) run, {summary.skipped} already done, "
         f"{summary.failed} failed; results in {results}"
@@ -237,7 +233,7 @@ def reproduce(
         for cfg in specs:
             preflight(cfg)
     except SpecError as err:
-        raise _fail(str(err)) from None
+        raise fail(str(err)) from None
     failed = 0
     for i, cfg in enumerate(specs, 1):
         typer.echo(
@@ -250,7 +246,7 @@ def reproduce(
                 cfg, results=results, address=address, progress=progress, check=False
             )
         except SpecError as err:
-            raise _fail(str(err)) from None
+            raise fail(str(err)) from None
         failed += summary.failed
         typer.echo(
             f"    {summary.done} task(s) run, {summary.skipped} already done, "
@@ -287,7 +283,7 @@ def show_spec(
     try:
         cfg = load_spec(name, preset=preset.value, spec_file=spec, overrides=set_)
     except SpecError as err:
-        raise _fail(str(err)) from None
+        raise fail(str(err)) from None
     typer.echo(f"# {cfg.experiment}, spec hash {spec_hash(cfg)}")
     typer.echo(yaml.safe_dump(cfg.model_dump(mode="json"), sort_keys=False).rstrip())
 
@@ -331,18 +327,18 @@ def bench(
             typer.echo(f"{n}: {doc.splitlines()[0] if doc else ''}")
         return
     if name not in names:
-        raise _fail(f"unknown benchmark {name!r}; available: {', '.join(names)}")
+        raise fail(f"unknown benchmark {name!r}; available: {', '.join(names)}")
     kwargs = {}
     for text in set_ or []:
         key, sep, value = text.partition("=")
         if not sep or not key.strip():
-            raise _fail(f"`--set {text}`: expected KEY=VALUE")
+            raise fail(f"`--set {text}`: expected KEY=VALUE")
         kwargs[key.strip()] = yaml.safe_load(value) if value.strip() else None
     fn = importlib.import_module(f"benchmarks.{name}").run
     try:
         result = fn(**kwargs)
     except TypeError as err:
-        raise _fail(f"benchmark {name}: {err}") from None
+        raise fail(f"benchmark {name}: {err}") from None
     typer.echo(json.dumps(result, indent=2, default=str))
 
 
